@@ -1,0 +1,186 @@
+"""HTTP value types shared by the core, the transports and the fake server.
+
+Theory of operation
+-------------------
+cvatfn's core never performs I/O. It describes each exchange with the server as an
+:class:`HttpRequest` value and receives an :class:`HttpResponse` value back. Whatever
+moves the bytes is a :class:`Transport`: an object with a single method,
+``handle(request) -> response``. A transport raises only :class:`TransportError`, whose
+``kind`` tells connection, timeout, TLS and protocol failures apart; it never leaks the
+exceptions of the library it wraps.
+
+These types are the only code that the fake CVAT server shares with the client, so that a
+mistake in the client's models cannot be mirrored by the fake server and hidden.
+
+Example:
+    >>> request = HttpRequest("GET", "http://localhost:8080/api/server/about")
+    >>> request.header("accept") is None
+    True
+    >>> response = HttpResponse(200, (("Content-Type", "application/json"),), b"{}")
+    >>> response.header("content-type")
+    'application/json'
+"""
+
+from __future__ import annotations
+
+from typing import Literal, Protocol, runtime_checkable
+
+import msgspec
+
+__all__ = [
+    "REDACTED",
+    "SENSITIVE_HEADERS",
+    "Headers",
+    "HttpRequest",
+    "HttpResponse",
+    "Transport",
+    "TransportError",
+    "TransportErrorKind",
+    "redact_headers",
+]
+
+Headers = tuple[tuple[str, str], ...]
+"""Header pairs in order. Names compare case-insensitively; repeated names are allowed."""
+
+SENSITIVE_HEADERS: frozenset[str] = frozenset(
+    {"authorization", "cookie", "set-cookie", "x-csrftoken", "proxy-authorization"}
+)
+"""Header names (lower case) whose values never appear in a repr, a log or an error."""
+
+REDACTED = "<redacted>"
+
+
+def redact_headers(headers: Headers) -> Headers:
+    """Return ``headers`` with the values of sensitive headers replaced.
+
+    Example:
+        >>> redact_headers((("Cookie", "sessionid=s3cret"), ("Accept", "*/*")))
+        (('Cookie', '<redacted>'), ('Accept', '*/*'))
+    """
+    return tuple(
+        (name, REDACTED if name.lower() in SENSITIVE_HEADERS else value) for name, value in headers
+    )
+
+
+def _find_header(headers: Headers, name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in headers:
+        if key.lower() == wanted:
+            return value
+    return None
+
+
+def _find_all(headers: Headers, name: str) -> tuple[str, ...]:
+    wanted = name.lower()
+    return tuple(value for key, value in headers if key.lower() == wanted)
+
+
+class HttpRequest(msgspec.Struct, frozen=True):
+    """One HTTP request: method, absolute URL, headers and body.
+
+    ``repr`` never shows sensitive header values or the body.
+
+    Example:
+        >>> r = HttpRequest("POST", "http://h/api/auth/login", (("Cookie", "a=b"),), b"{}")
+        >>> "a=b" in repr(r)
+        False
+    """
+
+    method: str
+    url: str
+    headers: Headers = ()
+    body: bytes = b""
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or ``None``."""
+        return _find_header(self.headers, name)
+
+    def header_values(self, name: str) -> tuple[str, ...]:
+        """Every value of header ``name`` (case-insensitive), in order."""
+        return _find_all(self.headers, name)
+
+    def __repr__(self) -> str:
+        return (
+            f"HttpRequest(method={self.method!r}, url={self.url!r}, "
+            f"headers={redact_headers(self.headers)!r}, body=<{len(self.body)} bytes>)"
+        )
+
+    __str__ = __repr__
+
+
+class HttpResponse(msgspec.Struct, frozen=True):
+    """One HTTP response: status, headers and body.
+
+    Example:
+        >>> HttpResponse(204).ok
+        True
+        >>> HttpResponse(404, body=b'{"detail": "Not found."}').ok
+        False
+    """
+
+    status: int
+    headers: Headers = ()
+    body: bytes = b""
+
+    @property
+    def ok(self) -> bool:
+        """Whether the status is 2xx."""
+        return 200 <= self.status < 300
+
+    def header(self, name: str) -> str | None:
+        """The first value of header ``name`` (case-insensitive), or ``None``."""
+        return _find_header(self.headers, name)
+
+    def header_values(self, name: str) -> tuple[str, ...]:
+        """Every value of header ``name`` (case-insensitive), in order (e.g. ``Set-Cookie``)."""
+        return _find_all(self.headers, name)
+
+    def __repr__(self) -> str:
+        return (
+            f"HttpResponse(status={self.status}, headers={redact_headers(self.headers)!r}, "
+            f"body=<{len(self.body)} bytes>)"
+        )
+
+    __str__ = __repr__
+
+
+TransportErrorKind = Literal["connect", "timeout", "tls_handshake", "tls_certificate", "protocol"]
+"""Why a transport failed.
+
+- ``connect``: nothing listens, the name does not resolve, or the connection was refused/reset
+  before a response started.
+- ``timeout``: the connect or read timeout elapsed.
+- ``tls_handshake``: the TLS handshake failed for a reason other than the certificate
+  (for example the peer does not speak TLS at all). Scheme deduction may fall back to http.
+- ``tls_certificate``: the peer's certificate could not be verified. Never a reason to fall back.
+- ``protocol``: the peer answered with something that is not valid HTTP, or closed mid-response.
+"""
+
+
+class TransportError(Exception):
+    """The only exception a :class:`Transport` may raise.
+
+    Example:
+        >>> err = TransportError("connect", "connection refused", url="http://127.0.0.1:9")
+        >>> err.kind
+        'connect'
+    """
+
+    def __init__(self, kind: TransportErrorKind, message: str, *, url: str = "") -> None:
+        super().__init__(f"{kind}: {message}" + (f" ({url})" if url else ""))
+        self.kind: TransportErrorKind = kind
+        self.message = message
+        self.url = url
+
+
+@runtime_checkable
+class Transport(Protocol):
+    """Anything that turns an :class:`HttpRequest` into an :class:`HttpResponse`.
+
+    ``handle`` must raise only :class:`TransportError`. Redirects are not followed by the
+    transport: the core decides what to do with a 3xx.
+    """
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        """Send ``request`` and return the whole response."""
+        ...
