@@ -36,6 +36,7 @@ __all__ = [
     "Transport",
     "TransportError",
     "TransportErrorKind",
+    "VirtualClock",
     "redact_headers",
 ]
 
@@ -183,4 +184,29 @@ class Transport(Protocol):
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Send ``request`` and return the whole response."""
+        ...
+
+
+@runtime_checkable
+class VirtualClock(Protocol):
+    """Optional: a transport that also keeps time.
+
+    When the session's transport implements these two methods, cvatfn's runner reads the
+    time and sleeps through them instead of the real clock. The fake server's in-process
+    transport does, so polling a background request costs no wall time and is deterministic.
+
+    Example:
+        >>> class Frozen:
+        ...     def monotonic(self) -> float: return 0.0
+        ...     def sleep(self, seconds: float) -> None: pass
+        >>> isinstance(Frozen(), VirtualClock)
+        True
+    """
+
+    def monotonic(self) -> float:
+        """Seconds on a clock that never goes backwards."""
+        ...
+
+    def sleep(self, seconds: float) -> None:
+        """Let ``seconds`` pass on this clock."""
         ...
