@@ -1,0 +1,1 @@
+"""cvatfn test suite."""

@@ -1,0 +1,1 @@
+"""Tests for the urllib3 transport, against real sockets on loopback."""
