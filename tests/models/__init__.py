@@ -1,0 +1,1 @@
+"""Tests of cvatfn.models and cvatfn._codec."""
