@@ -1,1 +1,79 @@
-"""cvatfn"""
+"""cvatfn: a functional, typed SDK for CVAT, the Computer Vision Annotation Tool server.
+
+Sessions are values, entities are frozen structs, every call returns a ``returns`` ``Result``
+and all I/O goes through a swappable transport.
+
+Example:
+    >>> import cvatfn
+    >>> from cvatfn_fake import FakeServer
+    >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
+    ...                          transport=FakeServer().transport()).unwrap()
+    >>> cvatfn.projects.create(session, {"name": "demo"}).map(lambda p: p.name).unwrap()
+    'demo'
+"""
+
+from cvatfn import (
+    comments,
+    errors,
+    filters,
+    http,
+    issues,
+    jobs,
+    labels,
+    models,
+    organizations,
+    projects,
+    requests,
+    tasks,
+    users,
+)
+from cvatfn._client import Client, ClientContext, make_client
+from cvatfn._connect import connect, login, logout, with_org
+from cvatfn._session import (
+    AccessTokenAuth,
+    Config,
+    NoAuth,
+    PasswordAuth,
+    Server,
+    Session,
+)
+from cvatfn.errors import CvatError, CvatException, CvatWarning
+from cvatfn.filters import F
+from cvatfn.tasks import ResourceType
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AccessTokenAuth",
+    "Client",
+    "ClientContext",
+    "Config",
+    "CvatError",
+    "CvatException",
+    "CvatWarning",
+    "F",
+    "NoAuth",
+    "PasswordAuth",
+    "ResourceType",
+    "Server",
+    "Session",
+    "__version__",
+    "comments",
+    "connect",
+    "errors",
+    "filters",
+    "http",
+    "issues",
+    "jobs",
+    "labels",
+    "login",
+    "logout",
+    "make_client",
+    "models",
+    "organizations",
+    "projects",
+    "requests",
+    "tasks",
+    "users",
+    "with_org",
+]

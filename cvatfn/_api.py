@@ -1,0 +1,375 @@
+"""Building CVAT requests and reading CVAT responses, as pure functions and flows.
+
+Theory of operation
+-------------------
+:func:`build_request` turns a session plus a method, a path, query parameters and a body
+into an :class:`~cvatfn.http.HttpRequest` that carries the session's credentials
+(``Cookie`` + ``X-CSRFToken`` + ``Origin`` for a password session, ``Authorization: Bearer``
+for an access token) and organization context (``X-Organization``).
+
+:func:`error_from_response` maps a non-2xx response to one member of the error union
+(status table in :data:`STATUS_ERRORS`), keeping DRF's field errors and ``detail``.
+
+:func:`call` is the flow that sends one request and decodes the answer; :func:`list_all`
+follows DRF pages until ``next`` is empty.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import json
+import time
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import Any, TypeAlias, TypeVar
+from urllib.parse import quote, urlencode
+
+import msgspec
+from returns.result import Failure, Result, Success
+
+from cvatfn import _codec
+from cvatfn._flow import Flow, send
+from cvatfn._session import AccessTokenAuth, PasswordAuth, Session
+from cvatfn.errors import (
+    BadRequest,
+    Conflict,
+    CvatError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    RateLimited,
+    RequestInfo,
+    ServerError,
+    TransportFailure,
+    Unauthorized,
+    UnexpectedResponse,
+)
+from cvatfn.http import HttpRequest, HttpResponse, TransportError
+from cvatfn.models import Page
+
+__all__ = [
+    "CVAT_JSON",
+    "Query",
+    "build_request",
+    "call",
+    "call_json",
+    "call_no_content",
+    "convert_input",
+    "decode_response",
+    "error_from_response",
+    "list_all",
+    "list_page",
+    "transport_failure",
+]
+
+T = TypeVar("T")
+Scalar: TypeAlias = str | int | float | bool | None
+Query: TypeAlias = Mapping[str, Scalar | Iterable[str | int]]
+
+CVAT_JSON = "application/vnd.cvat+json"
+_BODY_PREVIEW = 2000
+
+
+def _query_value(value: Scalar) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def encode_query(query: Query | None) -> str:
+    """Encode query parameters; ``None`` values are left out, booleans are ``true``/``false``.
+
+    Example:
+        >>> encode_query({"page": 2, "search": "cat dog", "x": None, "flag": True})
+        'page=2&search=cat+dog&flag=true'
+    """
+    if not query:
+        return ""
+    pairs: list[tuple[str, str]] = []
+    for key, value in query.items():
+        if value is None:
+            continue
+        if isinstance(value, str | int | float | bool):
+            pairs.append((key, _query_value(value)))
+        else:
+            pairs.extend((key, _query_value(item)) for item in value)
+    return urlencode(pairs)
+
+
+def auth_headers(session: Session, method: str) -> list[tuple[str, str]]:
+    """The credential and context headers ``session`` adds to a request."""
+    headers: list[tuple[str, str]] = []
+    auth = session.auth
+    if isinstance(auth, PasswordAuth):
+        headers.append(("Cookie", f"sessionid={auth.sessionid}; csrftoken={auth.csrftoken}"))
+        headers.append(("X-CSRFToken", auth.csrftoken))
+        headers.append(("Origin", session.server.origin))
+    elif isinstance(auth, AccessTokenAuth):
+        headers.append(("Authorization", f"Bearer {auth.token}"))
+    return headers
+
+
+_KEEP_ORG = object()
+
+
+def build_request(
+    session: Session,
+    method: str,
+    path: str,
+    *,
+    query: Query | None = None,
+    json_body: object = None,
+    body: bytes | None = None,
+    headers: Iterable[tuple[str, str]] = (),
+    org_header: bool = True,
+    absolute: bool = False,
+) -> HttpRequest:
+    """Build a request to ``path`` (``/api/...``) on the session's server.
+
+    ``json_body`` is encoded with msgspec (structs, dicts, lists). ``org_header=False`` leaves
+    ``X-Organization`` out (for child listings that pass ``org``/``org_id`` instead).
+    ``absolute=True`` takes ``path`` as a full URL (for ``Location`` headers).
+    """
+    url = path if absolute else session.server.url + path
+    encoded = encode_query(query)
+    if encoded:
+        url += ("&" if "?" in url else "?") + encoded
+    all_headers: list[tuple[str, str]] = [("Accept", f"{CVAT_JSON}, application/json")]
+    payload = b""
+    if json_body is not None:
+        payload = _codec.encode(json_body)
+        all_headers.append(("Content-Type", "application/json"))
+    elif body is not None:
+        payload = body
+    all_headers.extend(auth_headers(session, method))
+    if org_header and session.org is not None:
+        all_headers.append(("X-Organization", session.org))
+    all_headers.extend(headers)
+    return HttpRequest(method, url, tuple(all_headers), payload)
+
+
+def _text(body: bytes) -> str:
+    return body[:_BODY_PREVIEW].decode("utf-8", errors="replace")
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when: datetime = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _drf_message(body: bytes) -> tuple[str | None, dict[str, tuple[str, ...]]]:
+    """Extract DRF's ``detail`` and field errors from an error body, if it is JSON."""
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError):
+        return None, {}
+    if isinstance(data, list):
+        items = [str(item) for item in data]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        return ("; ".join(items) or None), {}
+    if not isinstance(data, dict):
+        return None, {}
+    detail: str | None = None
+    errors: dict[str, tuple[str, ...]] = {}
+    for key, value in data.items():  # pyright: ignore[reportUnknownVariableType]
+        name = str(key)  # pyright: ignore[reportUnknownArgumentType]
+        if name == "detail" and isinstance(value, str):
+            detail = value
+            continue
+        if isinstance(value, list):
+            errors[name] = tuple(str(v) for v in value)  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        else:
+            errors[name] = (str(value),)  # pyright: ignore[reportUnknownArgumentType]
+    if detail is None and errors:
+        detail = "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+    return detail, errors
+
+
+def error_from_response(request: HttpRequest, response: HttpResponse) -> CvatError:
+    """Map a non-2xx response to a :data:`~cvatfn.errors.CvatError`.
+
+    Example:
+        >>> req = HttpRequest("GET", "http://h/api/tasks/9")
+        >>> err = error_from_response(req, HttpResponse(404, body=b'{"detail": "Not found."}'))
+        >>> type(err).__name__, err.message
+        ('NotFound', 'Not found.')
+    """
+    info = RequestInfo.of(request)
+    status = response.status
+    detail, errors = _drf_message(response.body)
+    message = detail or f"HTTP {status}"
+    text = _text(response.body)
+    if status == 400:
+        return BadRequest(message=message, request=info, status=status, body=text, errors=errors)
+    if status == 401:
+        return Unauthorized(message=message, request=info, status=status, body=text)
+    if status == 403:
+        return Forbidden(message=message, request=info, status=status, body=text)
+    if status == 404:
+        return NotFound(message=message, request=info, status=status, body=text)
+    if status == 409:
+        return Conflict(message=message, request=info, status=status, body=text)
+    if status == 429:
+        return RateLimited(
+            message=message,
+            request=info,
+            status=status,
+            body=text,
+            retry_after=_parse_retry_after(response.header("Retry-After")),
+        )
+    if 500 <= status < 600:
+        return ServerError(message=message, request=info, status=status, body=text)
+    if 400 <= status < 500:
+        return BadRequest(message=message, request=info, status=status, body=text, errors=errors)
+    return UnexpectedResponse(
+        message=f"unexpected HTTP {status}", request=info, status=status, body=text
+    )
+
+
+def transport_failure(request: HttpRequest, error: TransportError) -> TransportFailure:
+    """Turn a transport exception value into a failure value."""
+    return TransportFailure(message=error.message, kind=error.kind, request=RequestInfo.of(request))
+
+
+def decode_response(
+    type_: type[T], request: HttpRequest, response: HttpResponse
+) -> Result[T, CvatError]:
+    """Decode a 2xx JSON body as ``type_``; an undecodable body is ``UnexpectedResponse``."""
+    try:
+        return Success(_codec.decode(type_, response.body))
+    except (msgspec.DecodeError, msgspec.ValidationError) as error:
+        return Failure(
+            UnexpectedResponse(
+                message=f"cannot decode the response as {type_.__name__}: {error}",
+                request=RequestInfo.of(request),
+                status=response.status,
+                body=_text(response.body),
+            )
+        )
+
+
+def exchange(request: HttpRequest) -> Flow[Result[HttpResponse, CvatError]]:
+    """Send ``request``; a 2xx response is a success, anything else a failure value."""
+    outcome = yield from send(request)
+    if isinstance(outcome, TransportError):
+        return Failure(transport_failure(request, outcome))
+    if not outcome.ok:
+        return Failure(error_from_response(request, outcome))
+    return Success(outcome)
+
+
+def call(type_: type[T], request: HttpRequest) -> Flow[Result[T, CvatError]]:
+    """Send ``request`` and decode a 2xx body as ``type_``."""
+    result = yield from exchange(request)
+    match result:
+        case Success(HttpResponse() as response):
+            return decode_response(type_, request, response)
+        case Failure(error):
+            return Failure(error)
+        case _:  # pragma: no cover - Result has no other case
+            raise AssertionError(result)
+
+
+def call_json(request: HttpRequest) -> Flow[Result[Any, CvatError]]:
+    """Send ``request`` and parse a 2xx body as untyped JSON."""
+    result = yield from exchange(request)
+    match result:
+        case Success(HttpResponse() as response):
+            return decode_response(object, request, response)
+        case Failure(error):
+            return Failure(error)
+        case _:  # pragma: no cover
+            raise AssertionError(result)
+
+
+def call_no_content(request: HttpRequest) -> Flow[Result[None, CvatError]]:
+    """Send ``request`` and ignore a 2xx body."""
+    result = yield from exchange(request)
+    return result.map(lambda _: None)
+
+
+def convert_input(type_: type[T], value: object, *, what: str) -> Result[T, CvatError]:
+    """Convert a caller's struct or mapping into ``type_``; a bad field is ``InvalidInput``.
+
+    Example:
+        >>> from cvatfn.models import TaskSpec
+        >>> convert_input(TaskSpec, {"nmae": "x"}, what="task spec").failure().field
+        'nmae'
+    """
+    if isinstance(value, type_):
+        return Success(value)
+    if not isinstance(value, Mapping):
+        return Failure(
+            InvalidInput(
+                message=f"{what} must be a {type_.__name__} or a mapping, "
+                f"not {type(value).__name__}"
+            )
+        )
+    try:
+        return Success(_codec.convert(type_, value))  # pyright: ignore[reportUnknownArgumentType]
+    except msgspec.ValidationError as error:
+        text = str(error)
+        return Failure(InvalidInput(message=f"invalid {what}: {text}", field=_field_of(text)))
+
+
+def _field_of(message: str) -> str | None:
+    """Pull the field path out of a msgspec validation message."""
+    if "unknown field `" in message:
+        return message.split("unknown field `", 1)[1].split("`", 1)[0]
+    if "missing required field `" in message:
+        return message.split("missing required field `", 1)[1].split("`", 1)[0]
+    if " - at `$." in message:
+        return message.rsplit(" - at `$.", 1)[1].rstrip("`")
+    if " - at `$[" in message:
+        return message.rsplit(" - at `$", 1)[1].rstrip("`")
+    return None
+
+
+def list_page(
+    type_: type[T], session: Session, path: str, query: Query, *, org_header: bool = True
+) -> Flow[Result[Page[T], CvatError]]:
+    """Fetch one DRF page of ``path`` as ``Page[type_]``."""
+    request = build_request(session, "GET", path, query=query, org_header=org_header)
+    return (yield from call(Page[type_], request))  # type: ignore[valid-type]
+
+
+def list_all(
+    type_: type[T], session: Session, path: str, query: Query, *, org_header: bool = True
+) -> Flow[Result[tuple[T, ...], CvatError]]:
+    """Follow every page of a DRF list, ``Config.page_size`` items at a time.
+
+    Pages are requested by number (``page=1, 2, ...``) rather than by following the absolute
+    ``next`` URL, so a server behind a proxy that rewrites its host still lists correctly;
+    ``next`` only says whether there is more.
+    """
+    items: list[T] = []
+    page_number = 1
+    base = dict(query)
+    base.setdefault("page_size", session.config.page_size)
+    while True:
+        page_query: dict[str, Any] = {**base, "page": page_number}
+        result = yield from list_page(type_, session, path, page_query, org_header=org_header)
+        match result:
+            case Success(Page() as page):
+                items.extend(page.results)
+                if not page.next or not page.results:
+                    return Success(tuple(items))
+                page_number += 1
+            case Failure(error):
+                return Failure(error)
+            case _:  # pragma: no cover
+                raise AssertionError(result)
+
+
+def quote_path(value: str | int) -> str:
+    """Quote one path segment."""
+    return quote(str(value), safe="")

@@ -1,0 +1,278 @@
+"""CVAT's file upload protocol, as flows.
+
+Theory of operation
+-------------------
+CVAT takes task data in one "upload session" on ``/api/tasks/{id}/data/``:
+
+1. ``POST`` with header ``Upload-Start`` opens the session (202).
+2. Small files travel in ``multipart/form-data`` batches, each a ``POST`` with header
+   ``Upload-Multiple`` and parts named ``client_files[i]`` (200). A batch holds at most
+   ``Config.max_request_size`` bytes, so memory stays bounded.
+3. A file larger than that goes over TUS 1.0.0: a ``POST`` with ``Tus-Resumable``,
+   ``Upload-Length`` and ``Upload-Metadata: filename <base64>`` creates the upload (201 with
+   ``Location``), then ``PATCH`` requests carry ``Config.tus_chunk_size`` bytes each at
+   ``Upload-Offset``; the server answers with the new offset (204). Chunks are read from disk
+   one at a time (:class:`~cvatfn._flow.ReadFile` effects).
+4. ``POST`` with header ``Upload-Finish`` and the data parameters as JSON closes the session
+   and starts processing: 202 with ``{"rq_id": ...}``, a background request to wait on.
+
+The multipart boundary is derived from the content, so the same upload produces the same
+bytes every time (cassettes can match on bodies).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from returns.result import Failure, Result, Success
+
+from cvatfn import _api
+from cvatfn._flow import Flow, file_size, progress, read_file
+from cvatfn._session import Session
+from cvatfn.errors import CvatError, InvalidInput, RequestInfo, UnexpectedResponse
+from cvatfn.http import HttpRequest, HttpResponse
+
+__all__ = ["LocalFile", "multipart_body", "stat_files", "upload_files"]
+
+TUS_VERSION = "1.0.0"
+
+
+class LocalFile:
+    """A local file to upload: its path, the name the server sees, and its size."""
+
+    __slots__ = ("name", "path", "size")
+
+    def __init__(self, path: str, size: int) -> None:
+        self.path = path
+        self.name = os.path.basename(path)
+        self.size = size
+
+
+def stat_files(paths: Sequence[str]) -> Flow[Result[list[LocalFile], CvatError]]:
+    """Check that every path is a readable file, and learn its size."""
+    files: list[LocalFile] = []
+    for index, path in enumerate(paths):
+        size = yield from file_size(path)
+        if isinstance(size, OSError):
+            return Failure(
+                InvalidInput(
+                    message=f"cannot read {path!r}: {size.strerror or size}",
+                    field=f"resources[{index}]",
+                )
+            )
+        files.append(LocalFile(path, size))
+    return Success(files)
+
+
+def multipart_body(
+    fields: Mapping[str, str], files: Sequence[tuple[str, str, bytes]]
+) -> tuple[str, bytes]:
+    """Encode a ``multipart/form-data`` body; returns ``(content_type, body)``.
+
+    ``files`` holds ``(field name, file name, content)`` triples.
+
+    Example:
+        >>> ctype, body = multipart_body({"image_quality": "70"},
+        ...                              [("client_files[0]", "a.png", b"PNG")])
+        >>> ctype.startswith("multipart/form-data; boundary=")
+        True
+        >>> b'name="client_files[0]"; filename="a.png"' in body
+        True
+    """
+    digest = hashlib.sha256()
+    for _, name, content in files:
+        digest.update(name.encode())
+        digest.update(hashlib.sha256(content).digest())
+    boundary = f"cvatfn-{digest.hexdigest()[:40]}"
+    marker = f"--{boundary}".encode()
+    chunks: list[bytes] = []
+    for key, value in fields.items():
+        chunks += [
+            marker,
+            b"\r\n",
+            f'Content-Disposition: form-data; name="{key}"\r\n\r\n'.encode(),
+            value.encode(),
+            b"\r\n",
+        ]
+    for key, name, content in files:
+        safe_name = name.replace('"', "%22").replace("\r", "").replace("\n", "")
+        chunks += [
+            marker,
+            b"\r\n",
+            f'Content-Disposition: form-data; name="{key}"; filename="{safe_name}"\r\n'.encode(),
+            b"Content-Type: application/octet-stream\r\n\r\n",
+            content,
+            b"\r\n",
+        ]
+    chunks += [marker, b"--\r\n"]
+    return f"multipart/form-data; boundary={boundary}", b"".join(chunks)
+
+
+def _batches(
+    files: Sequence[LocalFile], limit: int
+) -> tuple[list[list[LocalFile]], list[LocalFile]]:
+    """Split into multipart batches of at most ``limit`` bytes, and files for TUS."""
+    batches: list[list[LocalFile]] = []
+    current: list[LocalFile] = []
+    current_size = 0
+    large: list[LocalFile] = []
+    for item in files:
+        if item.size > limit:
+            large.append(item)
+            continue
+        if current and current_size + item.size > limit:
+            batches.append(current)
+            current, current_size = [], 0
+        current.append(item)
+        current_size += item.size
+    if current:
+        batches.append(current)
+    return batches, large
+
+
+def _protocol_error(request: HttpRequest, response: HttpResponse, what: str) -> CvatError:
+    return UnexpectedResponse(
+        message=what,
+        request=RequestInfo.of(request),
+        status=response.status,
+        body=response.body[:2000].decode("utf-8", errors="replace"),
+    )
+
+
+def _tus_upload(session: Session, url_path: str, item: LocalFile) -> Flow[Result[None, CvatError]]:
+    metadata = f"filename {base64.b64encode(item.name.encode()).decode()}"
+    create = _api.build_request(
+        session,
+        "POST",
+        url_path,
+        headers=(
+            ("Tus-Resumable", TUS_VERSION),
+            ("Upload-Length", str(item.size)),
+            ("Upload-Metadata", metadata),
+        ),
+    )
+    created = yield from _api.exchange(create)
+    if isinstance(created, Failure):
+        return Failure(created.failure())
+    response = created.unwrap()
+    location = response.header("Location")
+    if not location:
+        return Failure(_protocol_error(create, response, "TUS upload created without Location"))
+    if location.startswith("/"):
+        location = session.server.url + location
+    offset = 0
+    while offset < item.size:
+        chunk = yield from read_file(item.path, offset, session.config.tus_chunk_size)
+        if isinstance(chunk, OSError):
+            return Failure(
+                InvalidInput(message=f"cannot read {item.path!r}: {chunk}", field="resources")
+            )
+        if not chunk:
+            return Failure(
+                InvalidInput(
+                    message=f"{item.path!r} shrank while it was being uploaded", field="resources"
+                )
+            )
+        patch = _api.build_request(
+            session,
+            "PATCH",
+            location,
+            body=chunk,
+            absolute=True,
+            headers=(
+                ("Tus-Resumable", TUS_VERSION),
+                ("Upload-Offset", str(offset)),
+                ("Content-Type", "application/offset+octet-stream"),
+            ),
+        )
+        sent = yield from _api.exchange(patch)
+        if isinstance(sent, Failure):
+            return Failure(sent.failure())
+        answer = sent.unwrap()
+        new_offset = answer.header("Upload-Offset")
+        if new_offset is None or not new_offset.isdigit():
+            return Failure(
+                _protocol_error(patch, answer, "TUS chunk accepted without Upload-Offset")
+            )
+        if int(new_offset) != offset + len(chunk):
+            return Failure(
+                _protocol_error(
+                    patch,
+                    answer,
+                    f"TUS server reported offset {new_offset}, expected {offset + len(chunk)}",
+                )
+            )
+        offset = int(new_offset)
+        yield from progress("upload", offset, item.size)
+    return Success(None)
+
+
+def upload_files(
+    session: Session,
+    url_path: str,
+    files: Sequence[LocalFile],
+    *,
+    fields: Mapping[str, Any],
+    multipart_fields: Mapping[str, str],
+) -> Flow[Result[str, CvatError]]:
+    """Run the whole upload session; the result is the background request id."""
+    start = _api.build_request(session, "POST", url_path, headers=(("Upload-Start", ""),))
+    started = yield from _api.call_no_content(start)
+    if isinstance(started, Failure):
+        return Failure(started.failure())
+    total = sum(item.size for item in files)
+    done = 0
+    batches, large = _batches(files, session.config.max_request_size)
+    for batch in batches:
+        parts: list[tuple[str, str, bytes]] = []
+        for index, item in enumerate(batch):
+            content = yield from read_file(item.path, 0, item.size)
+            if isinstance(content, OSError):
+                return Failure(
+                    InvalidInput(message=f"cannot read {item.path!r}: {content}", field="resources")
+                )
+            parts.append((f"client_files[{index}]", item.name, content))
+        content_type, body = multipart_body(multipart_fields, parts)
+        request = _api.build_request(
+            session,
+            "POST",
+            url_path,
+            body=body,
+            headers=(("Content-Type", content_type), ("Upload-Multiple", "")),
+        )
+        sent = yield from _api.call_no_content(request)
+        if isinstance(sent, Failure):
+            return Failure(sent.failure())
+        done += sum(item.size for item in batch)
+        yield from progress("upload", done, total)
+    for item in large:
+        uploaded = yield from _tus_upload(session, url_path, item)
+        if isinstance(uploaded, Failure):
+            return Failure(uploaded.failure())
+        done += item.size
+    finish = _api.build_request(
+        session, "POST", url_path, json_body=dict(fields), headers=(("Upload-Finish", ""),)
+    )
+    finished = yield from _api.call_json(finish)
+    if isinstance(finished, Failure):
+        return Failure(finished.failure())
+    return rq_id_of(finish, finished.unwrap())
+
+
+def rq_id_of(request: HttpRequest, body: object) -> Result[str, CvatError]:
+    """The ``rq_id`` of a 202 answer that started a background request."""
+    if isinstance(body, dict):
+        rq_id: object = body.get("rq_id")  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+        if isinstance(rq_id, str) and rq_id:
+            return Success(rq_id)
+    return Failure(
+        UnexpectedResponse(
+            message=f"expected a background request id (rq_id), got {json.dumps(body)[:200]}",
+            request=RequestInfo.of(request),
+        )
+    )

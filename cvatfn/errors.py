@@ -1,0 +1,236 @@
+"""Every way a cvatfn call can fail, as plain values.
+
+Public functions never raise for anything the server, the network or the caller's data
+can do. They return ``Failure(error)`` where ``error`` is one member of the closed union
+:data:`CvatError`, so a ``match`` statement can handle each case::
+
+    match cvatfn.tasks.retrieve(session, 42):
+        case Success(Task() as task):
+            print(task.name)
+        case Failure(NotFound()):
+            print("no such task")
+        case Failure(Unauthorized() | Forbidden() as err):
+            print("not allowed:", err.message)
+        case Failure(err):
+            print("failed:", err.message)
+
+Every error that came from an HTTP exchange carries a :class:`RequestInfo` with the method
+and URL and the request headers, with ``Authorization``, ``Cookie``, ``Set-Cookie`` and
+``X-CSRFToken`` already redacted, so printing or serialising an error never leaks a secret.
+
+Example:
+    >>> err = NotFound(message="Not found.", status=404)
+    >>> err.message
+    'Not found.'
+    >>> isinstance(err, CvatErrorBase)
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TypeAlias
+
+import msgspec
+
+from cvatfn.http import Headers, HttpRequest, TransportErrorKind, redact_headers
+
+__all__ = [
+    "BackgroundFailed",
+    "BadRequest",
+    "Conflict",
+    "CvatError",
+    "CvatErrorBase",
+    "CvatException",
+    "CvatWarning",
+    "DeadlineExceeded",
+    "Forbidden",
+    "InsecureConnection",
+    "InvalidInput",
+    "NotFound",
+    "RateLimited",
+    "RequestInfo",
+    "SchemeFallbackWarning",
+    "ServerError",
+    "TransportFailure",
+    "Unauthorized",
+    "UnexpectedResponse",
+    "UnsupportedServer",
+    "UnsupportedServerWarning",
+]
+
+
+class RequestInfo(msgspec.Struct, frozen=True, kw_only=True):
+    """The request an error came from, with secrets redacted.
+
+    Example:
+        >>> info = RequestInfo.of(HttpRequest("GET", "http://h/api/tasks", (("Cookie", "x"),)))
+        >>> info.headers
+        (('Cookie', '<redacted>'),)
+    """
+
+    method: str
+    url: str
+    headers: Headers = ()
+
+    @classmethod
+    def of(cls, request: HttpRequest) -> RequestInfo:
+        """Describe ``request`` without its body and with sensitive headers redacted."""
+        return cls(method=request.method, url=request.url, headers=redact_headers(request.headers))
+
+
+class CvatErrorBase(msgspec.Struct, frozen=True, kw_only=True):
+    """Fields every error has: a human-readable ``message`` and the ``request`` (if any)."""
+
+    message: str
+    request: RequestInfo | None = None
+
+    def __str__(self) -> str:
+        where = f" [{self.request.method} {self.request.url}]" if self.request else ""
+        return f"{type(self).__name__}: {self.message}{where}"
+
+
+class InvalidInput(CvatErrorBase, frozen=True, kw_only=True):
+    """The caller's input was rejected before anything was sent.
+
+    ``field`` names the offending field as a path (``"labels[0].name"``) when there is one.
+    """
+
+    field: str | None = None
+
+
+class TransportFailure(CvatErrorBase, frozen=True, kw_only=True):
+    """The request did not complete: connection refused, timeout, TLS failure or a broken reply.
+
+    ``kind`` is one of ``connect``, ``timeout``, ``tls_handshake``, ``tls_certificate``,
+    ``protocol``.
+    """
+
+    kind: TransportErrorKind
+
+
+class _HttpErrorBase(CvatErrorBase, frozen=True, kw_only=True):
+    status: int
+    body: str = ""
+    """The response body as text (truncated to 2,000 characters)."""
+
+
+class BadRequest(_HttpErrorBase, frozen=True, kw_only=True):
+    """HTTP 400 (or another 4xx without its own type). ``errors`` holds DRF's field errors.
+
+    Example:
+        >>> BadRequest(message="bad", status=400, errors={"name": ("required",)}).errors["name"]
+        ('required',)
+    """
+
+    errors: Mapping[str, tuple[str, ...]] = msgspec.field(
+        default_factory=dict[str, tuple[str, ...]]
+    )
+
+
+class Unauthorized(_HttpErrorBase, frozen=True, kw_only=True):
+    """HTTP 401: no credentials, wrong credentials, or an expired session."""
+
+
+class Forbidden(_HttpErrorBase, frozen=True, kw_only=True):
+    """HTTP 403: authenticated, but not allowed (or a missing CSRF token)."""
+
+
+class NotFound(_HttpErrorBase, frozen=True, kw_only=True):
+    """HTTP 404: the object does not exist, or is not visible to this user."""
+
+
+class Conflict(_HttpErrorBase, frozen=True, kw_only=True):
+    """HTTP 409: the request conflicts with the server's state (e.g. a TUS offset mismatch)."""
+
+
+class RateLimited(_HttpErrorBase, frozen=True, kw_only=True):
+    """HTTP 429. ``retry_after`` is in seconds when the server said."""
+
+    retry_after: float | None = None
+
+
+class ServerError(_HttpErrorBase, frozen=True, kw_only=True):
+    """HTTP 5xx."""
+
+
+class UnexpectedResponse(CvatErrorBase, frozen=True, kw_only=True):
+    """The server answered, but not as CVAT's protocol says: an undecodable body, a missing
+    header, or a status that makes no sense for the call."""
+
+    status: int | None = None
+    body: str = ""
+
+
+class UnsupportedServer(CvatErrorBase, frozen=True, kw_only=True):
+    """The server's version is outside the supported range and ``allow_unsupported_server``
+    is off."""
+
+    version: str
+    supported: str
+
+
+class BackgroundFailed(CvatErrorBase, frozen=True, kw_only=True):
+    """A server-side background request (``/api/requests/{id}``) ended in ``failed``.
+
+    ``message`` is the server's own message.
+    """
+
+    request_id: str
+
+
+class DeadlineExceeded(CvatErrorBase, frozen=True, kw_only=True):
+    """A wait (for a background request, or a retry loop) ran past its deadline."""
+
+    seconds: float
+    request_id: str | None = None
+
+
+class InsecureConnection(CvatErrorBase, frozen=True, kw_only=True):
+    """cvatfn refused to send credentials over a connection it considers unsafe."""
+
+
+CvatError: TypeAlias = (
+    InvalidInput
+    | TransportFailure
+    | BadRequest
+    | Unauthorized
+    | Forbidden
+    | NotFound
+    | Conflict
+    | RateLimited
+    | ServerError
+    | UnexpectedResponse
+    | UnsupportedServer
+    | BackgroundFailed
+    | DeadlineExceeded
+    | InsecureConnection
+)
+"""The closed union of every failure value."""
+
+
+class CvatException(Exception):
+    """Raised only by ``make_client(...)`` on entering its ``with`` block, which cannot return a
+    ``Result``. ``.error`` is the :data:`CvatError` value.
+
+    Example:
+        >>> exc = CvatException(NotFound(message="gone", status=404))
+        >>> exc.error.message
+        'gone'
+    """
+
+    def __init__(self, error: CvatError) -> None:
+        super().__init__(str(error))
+        self.error: CvatError = error
+
+
+class CvatWarning(UserWarning):
+    """Base class of every warning cvatfn emits."""
+
+
+class SchemeFallbackWarning(CvatWarning):
+    """https failed at the connection level and cvatfn fell back to plain http."""
+
+
+class UnsupportedServerWarning(CvatWarning):
+    """The server's version is outside the supported range (``allow_unsupported_server=True``)."""

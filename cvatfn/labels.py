@@ -1,0 +1,116 @@
+"""Labels: ``/api/labels``. Labels are created with their project or task (``labels`` in the
+spec or patch); this module reads, changes and removes them.
+
+Example:
+    >>> import cvatfn
+    >>> from cvatfn_fake import FakeServer
+    >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
+    ...                          transport=FakeServer().transport()).unwrap()
+    >>> p = cvatfn.projects.create(session, {"name": "p", "labels": [{"name": "cat"}]}).unwrap()
+    >>> [label.name for label in cvatfn.labels.list(session, project_id=p.id).unwrap()]
+    ['cat']
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from returns.result import Result
+
+from cvatfn._repo import IdOrEntity, ListFilter, Resource
+from cvatfn._session import Session
+from cvatfn.errors import CvatError
+from cvatfn.filters import FilterLike
+from cvatfn.models import Label, LabelPatch
+
+__all__ = ["fetch", "iterate", "list", "remove", "retrieve", "update"]
+
+RESOURCE = Resource(
+    "/api/labels",
+    Label,
+    name="label",
+    filters=frozenset(
+        {"color", "job_id", "name", "parent", "parent_id", "project_id", "task_id", "type"}
+    ),
+)
+
+
+def retrieve(session: Session, label: IdOrEntity) -> Result[Label, CvatError]:
+    """Get one label by id.
+
+    Example:
+        >>> cvatfn.labels.retrieve(session, 1).unwrap().name
+        'cat'
+    """
+    return RESOURCE.retrieve(session, label)
+
+
+def list(
+    session: Session,
+    /,
+    *,
+    search: str | None = None,
+    sort: str | None = None,
+    filter: FilterLike | None = None,
+    **filters: ListFilter,
+) -> Result[tuple[Label, ...], CvatError]:
+    """Labels that match. Equality filters: ``color``, ``job_id``, ``name``, ``parent``,
+    ``parent_id``, ``project_id``, ``task_id``, ``type``, ``org``, ``org_id``.
+
+    Example:
+        >>> [label.name for label in cvatfn.labels.list(session, name="cat").unwrap()]
+        ['cat']
+    """
+    return RESOURCE.list(session, search=search, sort=sort, filter=filter, filters=filters)
+
+
+def iterate(
+    session: Session,
+    /,
+    *,
+    search: str | None = None,
+    sort: str | None = None,
+    filter: FilterLike | None = None,
+    **filters: ListFilter,
+) -> Iterator[Result[Label, CvatError]]:
+    """Like :func:`list`, lazily.
+
+    Example:
+        >>> [r.unwrap().name for r in cvatfn.labels.iterate(session)]
+        ['cat']
+    """
+    return RESOURCE.iterate(session, search=search, sort=sort, filter=filter, filters=filters)
+
+
+def update(
+    session: Session, label: IdOrEntity, patch: LabelPatch | Mapping[str, Any]
+) -> Result[Label, CvatError]:
+    """Change a label (name, color, attributes); the result is the new state.
+
+    Example:
+        >>> cvatfn.labels.update(session, 1, {"name": "kitten"}).unwrap().name
+        'kitten'
+    """
+    return RESOURCE.update(session, label, LabelPatch, patch)
+
+
+def remove(session: Session, label: IdOrEntity) -> Result[None, CvatError]:
+    """Delete a label and every annotation that uses it.
+
+    Example:
+        >>> cvatfn.labels.remove(session, 1).unwrap() is None
+        True
+    """
+    return RESOURCE.remove(session, label)
+
+
+def fetch(session: Session, label: Label) -> Result[Label, CvatError]:
+    """A fresh snapshot of ``label``.
+
+    Example:
+        >>> cat = cvatfn.labels.retrieve(session, 1).unwrap()
+        >>> cvatfn.labels.fetch(session, cat).unwrap() == cat
+        True
+    """
+    return RESOURCE.fetch(session, label)

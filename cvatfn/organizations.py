@@ -1,0 +1,208 @@
+"""Organizations (``/api/organizations``) and their memberships (``/api/memberships``).
+
+Work inside an organization by deriving a session with :func:`cvatfn.with_org`; objects
+created in that session belong to the organization.
+
+Example:
+    >>> import cvatfn
+    >>> from cvatfn_fake import FakeServer
+    >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
+    ...                          transport=FakeServer().transport()).unwrap()
+    >>> org = cvatfn.organizations.create(session, {"slug": "lab", "name": "The Lab"}).unwrap()
+    >>> in_lab = cvatfn.with_org(session, org.slug)
+    >>> cvatfn.projects.create(in_lab, {"name": "p"}).unwrap().organization == org.id
+    True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import msgspec
+from returns.result import Failure, Result
+
+from cvatfn._repo import IdOrEntity, ListFilter, Resource, entity_id
+from cvatfn._session import Session
+from cvatfn.errors import CvatError
+from cvatfn.filters import FilterLike
+from cvatfn.models import (
+    Invitation,
+    InvitationSpec,
+    Membership,
+    MembershipPatch,
+    Organization,
+    OrganizationPatch,
+    OrganizationSpec,
+)
+
+__all__ = [
+    "create",
+    "fetch",
+    "get_memberships",
+    "invite",
+    "iterate",
+    "list",
+    "remove",
+    "remove_membership",
+    "retrieve",
+    "update",
+    "update_membership",
+]
+
+RESOURCE = Resource(
+    "/api/organizations",
+    Organization,
+    name="organization",
+    filters=frozenset({"name", "owner", "slug"}),
+)
+MEMBERSHIPS = Resource(
+    "/api/memberships", Membership, name="membership", filters=frozenset({"role", "user"})
+)
+INVITATIONS = Resource("/api/invitations", Invitation, name="invitation")
+
+
+def create(
+    session: Session, spec: OrganizationSpec | Mapping[str, Any]
+) -> Result[Organization, CvatError]:
+    """Create an organization; the caller becomes its owner.
+
+    Example:
+        >>> cvatfn.organizations.create(session, {"slug": "bad slug!"}).failure().field
+        'slug'
+    """
+    return RESOURCE.create(session, OrganizationSpec, spec)
+
+
+def retrieve(session: Session, organization: IdOrEntity) -> Result[Organization, CvatError]:
+    """Get one organization by id.
+
+    Example:
+        >>> cvatfn.organizations.retrieve(session, org.id).unwrap().slug
+        'lab'
+    """
+    return RESOURCE.retrieve(session, organization)
+
+
+def list(
+    session: Session,
+    /,
+    *,
+    search: str | None = None,
+    sort: str | None = None,
+    filter: FilterLike | None = None,
+    **filters: ListFilter,
+) -> Result[tuple[Organization, ...], CvatError]:
+    """Organizations the user belongs to (all of them, for an admin).
+
+    Equality filters: ``name``, ``owner``, ``slug``.
+
+    Example:
+        >>> [o.slug for o in cvatfn.organizations.list(session).unwrap()]
+        ['lab']
+    """
+    return RESOURCE.list(session, search=search, sort=sort, filter=filter, filters=filters)
+
+
+def iterate(
+    session: Session,
+    /,
+    *,
+    search: str | None = None,
+    sort: str | None = None,
+    filter: FilterLike | None = None,
+    **filters: ListFilter,
+) -> Iterator[Result[Organization, CvatError]]:
+    """Like :func:`list`, lazily.
+
+    Example:
+        >>> [r.unwrap().slug for r in cvatfn.organizations.iterate(session)]
+        ['lab']
+    """
+    return RESOURCE.iterate(session, search=search, sort=sort, filter=filter, filters=filters)
+
+
+def update(
+    session: Session, organization: IdOrEntity, patch: OrganizationPatch | Mapping[str, Any]
+) -> Result[Organization, CvatError]:
+    """Rename or describe an organization; the result is its new state.
+
+    Example:
+        >>> cvatfn.organizations.update(session, org, {"name": "Lab 2"}).unwrap().name
+        'Lab 2'
+    """
+    return RESOURCE.update(session, organization, OrganizationPatch, patch)
+
+
+def remove(session: Session, organization: IdOrEntity) -> Result[None, CvatError]:
+    """Delete an organization and everything in it.
+
+    Example:
+        >>> cvatfn.organizations.remove(session, org).unwrap() is None
+        True
+    """
+    return RESOURCE.remove(session, organization)
+
+
+def fetch(session: Session, organization: Organization) -> Result[Organization, CvatError]:
+    """A fresh snapshot of ``organization``.
+
+    Example:
+        >>> cvatfn.organizations.fetch(session, org).unwrap().slug
+        'lab'
+    """
+    return RESOURCE.fetch(session, organization)
+
+
+def get_memberships(
+    session: Session, organization: Organization | str
+) -> Result[tuple[Membership, ...], CvatError]:
+    """The organization's members and their roles (``organization`` or its slug).
+
+    Example:
+        >>> [(m.user.username, m.role) for m in
+        ...  cvatfn.organizations.get_memberships(session, org).unwrap()]
+        [('admin', 'owner')]
+    """
+    slug = organization if isinstance(organization, str) else organization.slug
+    scoped = msgspec.structs.replace(session, org=slug)
+    return MEMBERSHIPS.list(scoped, search=None, sort=None, filter=None, filters={})
+
+
+def update_membership(
+    session: Session, membership: IdOrEntity, patch: MembershipPatch | Mapping[str, Any]
+) -> Result[Membership, CvatError]:
+    """Change a member's role (``worker``, ``supervisor``, ``maintainer``).
+
+    Example:
+        >>> cvatfn.organizations.update_membership(session, 1, {"role": "boss"}).failure().field
+        'role'
+    """
+    return MEMBERSHIPS.update(session, membership, MembershipPatch, patch)
+
+
+def remove_membership(session: Session, membership: IdOrEntity) -> Result[None, CvatError]:
+    """Remove a member from an organization.
+
+    Example:
+        >>> cvatfn.organizations.remove_membership(session, 99).failure().status
+        404
+    """
+    ident = entity_id(membership, what="membership")
+    if isinstance(ident, Failure):
+        return Failure(ident.failure())
+    return MEMBERSHIPS.remove(session, ident.unwrap())
+
+
+def invite(
+    session: Session, organization: Organization | str, spec: InvitationSpec | Mapping[str, Any]
+) -> Result[Invitation, CvatError]:
+    """Invite a user (by e-mail) into ``organization`` with a role.
+
+    Example:
+        >>> cvatfn.organizations.invite(session, org, {"role": "worker"}).failure().field
+        'email'
+    """
+    slug = organization if isinstance(organization, str) else organization.slug
+    scoped = msgspec.structs.replace(session, org=slug)
+    return INVITATIONS.create(scoped, InvitationSpec, spec)

@@ -1,0 +1,177 @@
+"""CVAT's background requests (``/api/requests``): retrieve, list, cancel and wait.
+
+This module is about CVAT's server-side jobs queue (data processing, exports, imports,
+backups), not about HTTP.
+
+Theory of operation
+-------------------
+Long operations answer 202 with an ``rq_id``. :func:`wait` polls ``GET /api/requests/{id}``
+every ``Config.status_check_period`` seconds until the status is ``finished`` (success, with
+the final :class:`~cvatfn.models.Request`) or ``failed`` (a ``BackgroundFailed`` value with the
+server's message), or until ``Config.request_deadline`` has passed (``DeadlineExceeded``).
+Sleeping and the clock are effects, so against the fake server a wait costs no wall time.
+
+Example:
+    >>> import cvatfn
+    >>> from cvatfn_fake import FakeServer
+    >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
+    ...                          transport=FakeServer().transport()).unwrap()
+    >>> cvatfn.requests.list(session).unwrap()
+    ()
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from urllib.parse import quote
+
+from returns.result import Failure, Result, Success
+
+from cvatfn import _api
+from cvatfn._connect import run
+from cvatfn._flow import Flow, now, sleep
+from cvatfn._repo import ListFilter, Resource
+from cvatfn._session import Session
+from cvatfn.errors import BackgroundFailed, CvatError, DeadlineExceeded
+from cvatfn.filters import FilterLike
+from cvatfn.models import Request
+
+__all__ = ["cancel", "iterate", "list", "retrieve", "wait", "wait_flow"]
+
+RESOURCE = Resource(
+    "/api/requests",
+    Request,
+    name="request",
+    filters=frozenset(
+        {"action", "format", "job_id", "project_id", "status", "subresource", "target", "task_id"}
+    ),
+)
+
+_FINISHED = "finished"
+_FAILED = "failed"
+
+
+def _path(rq_id: str) -> str:
+    return f"/api/requests/{quote(rq_id, safe='')}"
+
+
+def _retrieve_flow(session: Session, rq_id: str) -> Flow[Result[Request, CvatError]]:
+    request = _api.build_request(session, "GET", _path(rq_id))
+    return (yield from _api.call(Request, request))
+
+
+def retrieve(session: Session, rq_id: str) -> Result[Request, CvatError]:
+    """The current state of one background request.
+
+    Example:
+        >>> cvatfn.requests.retrieve(session, "no-such-request").failure().status
+        404
+    """
+    return run(session, _retrieve_flow(session, rq_id))
+
+
+def list(
+    session: Session,
+    /,
+    *,
+    sort: str | None = None,
+    filter: FilterLike | None = None,
+    **filters: ListFilter,
+) -> Result[tuple[Request, ...], CvatError]:
+    """The user's background requests.
+
+    Equality filters: ``action``, ``format``, ``job_id``, ``project_id``, ``status``,
+    ``subresource``, ``target``, ``task_id``, ``org``, ``org_id``.
+
+    Example:
+        >>> cvatfn.requests.list(session, status="failed").unwrap()
+        ()
+    """
+    return RESOURCE.list(session, search=None, sort=sort, filter=filter, filters=filters)
+
+
+def iterate(
+    session: Session,
+    /,
+    *,
+    sort: str | None = None,
+    filter: FilterLike | None = None,
+    **filters: ListFilter,
+) -> Iterator[Result[Request, CvatError]]:
+    """Like :func:`list`, lazily.
+
+    Example:
+        >>> next(cvatfn.requests.iterate(session), None) is None
+        True
+    """
+    return RESOURCE.iterate(session, search=None, sort=sort, filter=filter, filters=filters)
+
+
+def cancel(session: Session, rq_id: str) -> Result[None, CvatError]:
+    """Ask the server to cancel a queued or running background request.
+
+    Example:
+        >>> cvatfn.requests.cancel(session, "no-such-request").failure().status
+        404
+    """
+    request = _api.build_request(session, "POST", f"{_path(rq_id)}/cancel")
+    return run(session, _api.call_no_content(request))
+
+
+def wait_flow(
+    session: Session, rq_id: str, *, deadline: float | None = None
+) -> Flow[Result[Request, CvatError]]:
+    """Poll until the request finishes, fails, or the deadline passes (a flow)."""
+    limit = session.config.request_deadline if deadline is None else deadline
+    period = max(0.0, session.config.status_check_period)
+    started = yield from now()
+    while True:
+        polled = yield from _retrieve_flow(session, rq_id)
+        match polled:
+            case Success(Request() as state):
+                if state.status == _FINISHED:
+                    return Success(state)
+                if state.status == _FAILED:
+                    return Failure(
+                        BackgroundFailed(
+                            message=state.message or "the background request failed",
+                            request_id=rq_id,
+                        )
+                    )
+                yield from progress_of(state)
+            case Failure(error):
+                return Failure(error)
+            case _:  # pragma: no cover
+                raise AssertionError(polled)
+        elapsed = (yield from now()) - started
+        if elapsed + period > limit:
+            return Failure(
+                DeadlineExceeded(
+                    message=f"background request {rq_id} did not finish within {limit:g} s "
+                    f"(last status: {state.status})",
+                    seconds=limit,
+                    request_id=rq_id,
+                )
+            )
+        yield from sleep(period)
+
+
+def progress_of(state: Request) -> Flow[None]:
+    """Report a polled request's progress (0-100) as a progress effect."""
+    from cvatfn._flow import progress
+
+    value = state.progress
+    if isinstance(value, int | float):
+        yield from progress("background", round(float(value) * 100), 100)
+
+
+def wait(
+    session: Session, rq_id: str, *, deadline: float | None = None
+) -> Result[Request, CvatError]:
+    """Wait for a background request to finish; ``deadline`` (seconds) overrides the config.
+
+    Example:
+        >>> cvatfn.requests.wait(session, "no-such-request").failure().status
+        404
+    """
+    return run(session, wait_flow(session, rq_id, deadline=deadline))

@@ -1,0 +1,452 @@
+"""Tasks: ``/api/tasks``, their data, jobs, labels and media metadata.
+
+Every function takes a :class:`~cvatfn.Session` first and returns a ``Result``; nothing
+raises. Functions that take a task accept the :class:`~cvatfn.models.Task` value or its id.
+
+Example:
+    >>> import cvatfn
+    >>> from cvatfn_fake import FakeServer
+    >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
+    ...                          transport=FakeServer().transport()).unwrap()
+    >>> task = cvatfn.tasks.create(session, {"name": "t", "labels": [{"name": "car"}]}).unwrap()
+    >>> (task.name, task.size)
+    ('t', 0)
+"""
+
+from __future__ import annotations
+
+import builtins
+import enum
+import os
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+import msgspec
+from returns.result import Failure, Result, Success
+
+from cvatfn import _api, _upload
+from cvatfn._connect import run
+from cvatfn._flow import Flow
+from cvatfn._repo import IdOrEntity, ListFilter, Resource, entity_id, list_children
+from cvatfn._session import Session
+from cvatfn.errors import CvatError, InvalidInput
+from cvatfn.filters import FilterLike
+from cvatfn.models import DataMeta, DataParams, Job, Label, Task, TaskPatch, TaskSpec
+from cvatfn.requests import wait_flow
+
+__all__ = [
+    "ResourceType",
+    "create",
+    "create_from_data",
+    "fetch",
+    "get_jobs",
+    "get_labels",
+    "get_meta",
+    "iterate",
+    "list",
+    "remove",
+    "retrieve",
+    "update",
+    "upload_data",
+]
+
+RESOURCE = Resource(
+    "/api/tasks",
+    Task,
+    name="task",
+    filters=frozenset(
+        {
+            "assignee",
+            "dimension",
+            "media_type",
+            "mode",
+            "name",
+            "owner",
+            "project_id",
+            "project_name",
+            "status",
+            "subset",
+            "tracker_link",
+            "validation_mode",
+        }
+    ),
+)
+
+
+class ResourceType(enum.Enum):
+    """Where task data comes from."""
+
+    LOCAL = "local"
+    """Files on this machine, uploaded by cvatfn."""
+    REMOTE = "remote"
+    """URLs the server downloads."""
+    SHARE = "share"
+    """Paths on the server's shared storage."""
+
+
+DEFAULT_IMAGE_QUALITY = 70
+
+
+def create(session: Session, spec: TaskSpec | Mapping[str, Any]) -> Result[Task, CvatError]:
+    """Create a task without data (see :func:`create_from_data`).
+
+    A task inside a project uses the project's labels; giving both ``project_id`` and
+    ``labels`` is an ``InvalidInput`` failure, and nothing is sent.
+
+    Example:
+        >>> cvatfn.tasks.create(session, {"name": "empty"}).unwrap().status
+        'annotation'
+        >>> cvatfn.tasks.create(session, {"name": 5}).failure().field
+        'name'
+    """
+    converted = _api.convert_input(TaskSpec, spec, what="task spec")
+    if isinstance(converted, Failure):
+        return Failure(converted.failure())
+    checked = _check_spec(converted.unwrap())
+    if isinstance(checked, Failure):
+        return Failure(checked.failure())
+    return RESOURCE.create(session, TaskSpec, converted.unwrap())
+
+
+def _check_spec(spec: TaskSpec) -> Result[TaskSpec, CvatError]:
+    if isinstance(spec.project_id, int) and spec.labels:
+        return Failure(
+            InvalidInput(
+                message="a task inside a project uses the project's labels; "
+                "leave labels out or leave project_id out",
+                field="labels",
+            )
+        )
+    return Success(spec)
+
+
+def retrieve(session: Session, task: IdOrEntity) -> Result[Task, CvatError]:
+    """Get one task by id.
+
+    Example:
+        >>> cvatfn.tasks.retrieve(session, task.id).unwrap().name
+        't'
+    """
+    return RESOURCE.retrieve(session, task)
+
+
+def list(
+    session: Session,
+    /,
+    *,
+    search: str | None = None,
+    sort: str | None = None,
+    filter: FilterLike | None = None,
+    **filters: ListFilter,
+) -> Result[tuple[Task, ...], CvatError]:
+    """Every visible task that matches, following every page (``Config.page_size`` a page).
+
+    Equality filters: ``assignee``, ``dimension``, ``media_type``, ``mode``, ``name``,
+    ``owner``, ``project_id``, ``project_name``, ``status``, ``subset``, ``tracker_link``,
+    ``validation_mode``, ``org``, ``org_id``. An unknown filter is ``InvalidInput``.
+
+    Example:
+        >>> [t.name for t in cvatfn.tasks.list(session, name="t").unwrap()]
+        ['t']
+        >>> cvatfn.tasks.list(session, colour="red").failure().field
+        'colour'
+    """
+    return RESOURCE.list(session, search=search, sort=sort, filter=filter, filters=filters)
+
+
+def iterate(
+    session: Session,
+    /,
+    *,
+    search: str | None = None,
+    sort: str | None = None,
+    filter: FilterLike | None = None,
+    **filters: ListFilter,
+) -> Iterator[Result[Task, CvatError]]:
+    """Like :func:`list`, lazily: one page is fetched when the previous one is used up.
+
+    Example:
+        >>> [r.unwrap().name for r in cvatfn.tasks.iterate(session, sort="-id")]
+        ['t']
+    """
+    return RESOURCE.iterate(session, search=search, sort=sort, filter=filter, filters=filters)
+
+
+def update(
+    session: Session, task: IdOrEntity, patch: TaskPatch | Mapping[str, Any]
+) -> Result[Task, CvatError]:
+    """Change a task; the result is the server's new state (``task`` itself is untouched).
+
+    Example:
+        >>> renamed = cvatfn.tasks.update(session, task, {"name": "renamed"}).unwrap()
+        >>> (renamed.name, task.name)
+        ('renamed', 't')
+    """
+    return RESOURCE.update(session, task, TaskPatch, patch)
+
+
+def remove(session: Session, task: IdOrEntity) -> Result[None, CvatError]:
+    """Delete a task with its data and annotations.
+
+    Example:
+        >>> cvatfn.tasks.remove(session, task).unwrap() is None
+        True
+        >>> cvatfn.tasks.retrieve(session, task).failure().status
+        404
+    """
+    return RESOURCE.remove(session, task)
+
+
+def fetch(session: Session, task: Task) -> Result[Task, CvatError]:
+    """A fresh snapshot of ``task``; the given value is not changed.
+
+    Example:
+        >>> cvatfn.tasks.fetch(session, task).unwrap() == task
+        True
+    """
+    return RESOURCE.fetch(session, task)
+
+
+def get_jobs(session: Session, task: IdOrEntity) -> Result[tuple[Job, ...], CvatError]:
+    """The task's jobs, in id order.
+
+    Example:
+        >>> cvatfn.tasks.get_jobs(session, task).unwrap()
+        ()
+    """
+    from cvatfn import jobs
+
+    return list_children(session, jobs.RESOURCE, task, "task_id", what="task")
+
+
+def get_labels(session: Session, task: IdOrEntity) -> Result[tuple[Label, ...], CvatError]:
+    """The task's labels (its project's labels, for a task in a project).
+
+    Example:
+        >>> [label.name for label in cvatfn.tasks.get_labels(session, task).unwrap()]
+        ['car']
+    """
+    from cvatfn import labels
+
+    return list_children(session, labels.RESOURCE, task, "task_id", what="task")
+
+
+def get_meta(session: Session, task: IdOrEntity) -> Result[DataMeta, CvatError]:
+    """The task's media metadata: frame sizes and names, chunk size, deleted frames.
+
+    Example:
+        >>> cvatfn.tasks.get_meta(session, task).failure().status  # no data yet
+        404
+    """
+    ident = entity_id(task, what="task")
+    if isinstance(ident, Failure):
+        return Failure(ident.failure())
+    request = _api.build_request(session, "GET", f"/api/tasks/{ident.unwrap()}/data/meta")
+    return run(session, _api.call(DataMeta, request))
+
+
+def _data_fields(
+    data_params: DataParams | Mapping[str, Any] | None,
+) -> Result[dict[str, Any], CvatError]:
+    """Validate the data parameters and return them as the JSON fields CVAT takes."""
+    raw: Mapping[str, Any] | DataParams = data_params if data_params is not None else {}
+    frame_step: object = None
+    if isinstance(raw, Mapping):
+        mapping = dict(raw)
+        frame_step = mapping.pop("frame_step", None)
+        for forbidden in ("server_files", "remote_files"):
+            if forbidden in mapping:
+                return Failure(
+                    InvalidInput(
+                        message=f"{forbidden} comes from resources and resource_type, "
+                        "not from data_params",
+                        field=forbidden,
+                    )
+                )
+        raw = mapping
+    converted = _api.convert_input(DataParams, raw, what="data_params")
+    if isinstance(converted, Failure):
+        return Failure(converted.failure())
+    fields: dict[str, Any] = msgspec.to_builtins(converted.unwrap())
+    if frame_step is not None:
+        if not isinstance(frame_step, int) or isinstance(frame_step, bool) or frame_step < 1:
+            return Failure(
+                InvalidInput(message="frame_step must be a positive int", field="frame_step")
+            )
+        if "frame_filter" in fields:
+            return Failure(
+                InvalidInput(
+                    message="give frame_step or frame_filter, not both", field="frame_step"
+                )
+            )
+        fields["frame_filter"] = f"step={frame_step}"
+    fields.setdefault("image_quality", DEFAULT_IMAGE_QUALITY)
+    return Success(fields)
+
+
+def _upload_data_flow(
+    session: Session,
+    task_id: int,
+    resources: Sequence[str],
+    resource_type: ResourceType,
+    fields: dict[str, Any],
+) -> Flow[Result[str, CvatError]]:
+    path = f"/api/tasks/{task_id}/data/"
+    if resource_type is ResourceType.LOCAL:
+        files = yield from _upload.stat_files(resources)
+        if isinstance(files, Failure):
+            return Failure(files.failure())
+        local = files.unwrap()
+        if fields.get("sorting_method") == "predefined":
+            fields.setdefault("upload_file_order", [item.name for item in local])
+        return (
+            yield from _upload.upload_files(
+                session,
+                path,
+                local,
+                fields=fields,
+                multipart_fields={"image_quality": str(fields["image_quality"])},
+            )
+        )
+    key = "remote_files" if resource_type is ResourceType.REMOTE else "server_files"
+    request = _api.build_request(
+        session, "POST", path, json_body={**fields, key: [str(item) for item in resources]}
+    )
+    answer = yield from _api.call_json(request)
+    if isinstance(answer, Failure):
+        return Failure(answer.failure())
+    return _upload.rq_id_of(request, answer.unwrap())
+
+
+def _resources(resources: object) -> Result[builtins.list[str], CvatError]:
+    """Check the resources at run time too: callers are not always type-checked."""
+    if isinstance(resources, str | bytes) or not isinstance(resources, Sequence):
+        return Failure(
+            InvalidInput(message="resources must be a sequence of paths or URLs", field="resources")
+        )
+    if not resources:
+        return Failure(InvalidInput(message="resources is empty", field="resources"))
+    out: builtins.list[str] = []
+    items: Sequence[object] = resources  # pyright: ignore[reportUnknownVariableType]
+    for index, item in enumerate(items):
+        if not isinstance(item, str | os.PathLike):
+            return Failure(
+                InvalidInput(
+                    message=f"resources[{index}] must be a path or URL string, "
+                    f"not {type(item).__name__}",
+                    field=f"resources[{index}]",
+                )
+            )
+        out.append(os.fspath(item))  # pyright: ignore[reportUnknownArgumentType]
+    return Success(out)
+
+
+def _upload_and_wait(
+    session: Session,
+    task_id: int,
+    resources: Sequence[str],
+    resource_type: ResourceType,
+    fields: dict[str, Any],
+) -> Flow[Result[Task, CvatError]]:
+    rq_id = yield from _upload_data_flow(session, task_id, resources, resource_type, fields)
+    if isinstance(rq_id, Failure):
+        return Failure(rq_id.failure())
+    waited = yield from wait_flow(session, rq_id.unwrap())
+    if isinstance(waited, Failure):
+        return Failure(waited.failure())
+    request = _api.build_request(session, "GET", RESOURCE.item_path(task_id))
+    return (yield from _api.call(Task, request))
+
+
+def upload_data(
+    session: Session,
+    task: IdOrEntity,
+    resources: Sequence[str | os.PathLike[str]],
+    *,
+    resource_type: ResourceType = ResourceType.LOCAL,
+    data_params: DataParams | Mapping[str, Any] | None = None,
+) -> Result[Task, CvatError]:
+    """Attach data to an existing task, wait until the server has processed it, and return
+    the task's new state.
+
+    ``resources`` are local paths (``LOCAL``), URLs (``REMOTE``) or paths on the server's share
+    (``SHARE``). ``data_params`` takes CVAT's data fields (``image_quality``, ``chunk_size``,
+    ``sorting_method``, ``start_frame``, ``stop_frame``, ``frame_filter`` or ``frame_step``,
+    ``use_cache``, ``copy_data``, ``job_file_mapping``, ``filename_pattern``,
+    ``validation_params``, ...); an unknown one is ``InvalidInput``, never silently dropped.
+
+    Example:
+        >>> cvatfn.tasks.upload_data(session, task, ["missing.png"]).failure().field
+        'resources[0]'
+    """
+    ident = entity_id(task, what="task")
+    if isinstance(ident, Failure):
+        return Failure(ident.failure())
+    paths = _resources(resources)
+    if isinstance(paths, Failure):
+        return Failure(paths.failure())
+    fields = _data_fields(data_params)
+    if isinstance(fields, Failure):
+        return Failure(fields.failure())
+    return run(
+        session,
+        _upload_and_wait(session, ident.unwrap(), paths.unwrap(), resource_type, fields.unwrap()),
+    )
+
+
+def create_from_data(
+    session: Session,
+    spec: TaskSpec | Mapping[str, Any],
+    resources: Sequence[str | os.PathLike[str]],
+    *,
+    resource_type: ResourceType = ResourceType.LOCAL,
+    data_params: DataParams | Mapping[str, Any] | None = None,
+) -> Result[Task, CvatError]:
+    """Create a task, upload its data, wait for the server to process it, and return the task.
+
+    Everything is validated before the first request: the spec, the data parameters and the
+    resources. Local files go in multipart batches, or over TUS when larger than
+    ``Config.max_request_size``. If the upload or processing fails after the task was
+    created, the failure is returned and the (empty) task is left on the server.
+
+    Example:
+        >>> from pathlib import Path
+        >>> from PIL import Image
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> for name in ("a.png", "b.png"):
+        ...     Image.new("RGB", (64, 48)).save(folder / name)
+        >>> t = cvatfn.tasks.create_from_data(
+        ...     session, {"name": "two images", "labels": [{"name": "cat"}], "segment_size": 1},
+        ...     [folder / "a.png", folder / "b.png"]).unwrap()
+        >>> t.size, len(cvatfn.tasks.get_jobs(session, t).unwrap())
+        (2, 2)
+        >>> cvatfn.tasks.create_from_data(session, {"name": "x"}, [folder / "a.png"],
+        ...                               data_params={"qualty": 5}).failure().field
+        'qualty'
+    """
+    converted = _api.convert_input(TaskSpec, spec, what="task spec")
+    if isinstance(converted, Failure):
+        return Failure(converted.failure())
+    checked = _check_spec(converted.unwrap())
+    if isinstance(checked, Failure):
+        return Failure(checked.failure())
+    paths = _resources(resources)
+    if isinstance(paths, Failure):
+        return Failure(paths.failure())
+    fields = _data_fields(data_params)
+    if isinstance(fields, Failure):
+        return Failure(fields.failure())
+    if resource_type is ResourceType.LOCAL:
+        stat = run(session, _upload.stat_files(paths.unwrap()))
+        if isinstance(stat, Failure):
+            return Failure(stat.failure())
+    created = RESOURCE.create(session, TaskSpec, converted.unwrap())
+    if isinstance(created, Failure):
+        return created
+    return run(
+        session,
+        _upload_and_wait(
+            session, created.unwrap().id, paths.unwrap(), resource_type, fields.unwrap()
+        ),
+    )
