@@ -310,9 +310,17 @@ def test_nothing_listening_is_connect(transport: Urllib3Transport) -> None:
     assert err.url.endswith("/api/x")
 
 
-def test_unresolvable_host_is_connect(transport: Urllib3Transport) -> None:
+def test_unresolvable_host_is_connect(
+    transport: Urllib3Transport, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # No real DNS lookup: without a network it could take seconds to fail.
+    def no_such_host(*args: Any, **kwargs: Any) -> Any:
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", no_such_host)
     err = _error(transport, HttpRequest("GET", "http://no-such-host.invalid/"))
     assert err.kind == "connect"
+    assert "NameResolutionError" in err.message
 
 
 def test_slow_head_is_timeout(server: str) -> None:
