@@ -165,7 +165,6 @@ class Urllib3Transport:
         if chunk_size < 1:
             raise ValueError("chunk_size must be at least 1")
         response = self._open(request)
-        head = HttpResponse(response.status, _headers(response))
 
         def chunks() -> Iterator[bytes]:
             try:
@@ -174,7 +173,7 @@ class Urllib3Transport:
                 raise _reading_error(exc, request.url) from exc
 
         try:
-            yield head, chunks()
+            yield HttpResponse(response.status, _headers(response)), chunks()
         finally:
             _release(response)
 
