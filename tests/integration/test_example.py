@@ -1,0 +1,73 @@
+"""The guide's task example, three ways: in-process, over HTTP with urllib3, and as ``make demo``."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from types import ModuleType
+
+from tests.integration.conftest import REPO
+
+EXAMPLE = REPO / "docs" / "examples" / "task_example.py"
+STEPS = [
+    "created task",
+    "from 2 local images: size=2",
+    "the task has 1 job(s)",
+    "image1.jpg 640x480, image2.png 320x240",
+    "moved to stage 'validation'",
+    "fetched a new snapshot",
+    "renamed the task to 'my task'",
+    "labels: ['car']",
+    "retrieving it now gives NotFound",
+    "logged out",
+]
+
+
+def _load() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("task_example", EXAMPLE)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _check(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    position = 0
+    for step in STEPS:
+        found = text.find(step, position)
+        assert found >= 0, f"step {step!r} missing or out of order in:\n{text}"
+        position = found
+
+
+def test_in_process() -> None:
+    lines: list[str] = []
+    assert _load().main([], say=lines.append) == 0
+    assert lines[0].startswith("using an in-process fake")
+    _check(lines)
+
+
+def test_over_http_with_urllib3(http_front: str) -> None:
+    lines: list[str] = []
+    code = _load().main(["--host", http_front, "--user", "alice", "--password", "alice-pw"],
+                        say=lines.append)
+    assert code == 0, lines
+    assert lines[0].startswith(f"connected to {http_front}")
+    _check(lines)
+
+
+def test_as_a_script_prints_each_step() -> None:
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLE)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    _check(done.stdout.splitlines())
+
+
+def test_wrong_password_is_reported_not_raised(http_front: str) -> None:
+    lines: list[str] = []
+    code = _load().main(["--host", http_front, "--password", "nope"], say=lines.append)
+    assert code == 1
+    assert "Unable to log in" in lines[-1]
+
