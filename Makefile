@@ -23,6 +23,8 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/pyright
+	$(BIN)/mypy --strict tests/typing
+	$(BIN)/pyright tests/typing
 
 pytest: $(STAMP)
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest

@@ -24,6 +24,7 @@ from cvatfn import (
     organizations,
     projects,
     requests,
+    results,
     tasks,
     users,
 )
@@ -39,6 +40,7 @@ from cvatfn._session import (
 )
 from cvatfn.errors import CvatError, CvatException, CvatWarning
 from cvatfn.filters import F
+from cvatfn.results import and_then, collect
 from cvatfn.tasks import ResourceType
 
 __version__ = "0.1.0"
@@ -58,6 +60,8 @@ __all__ = [
     "Server",
     "Session",
     "__version__",
+    "and_then",
+    "collect",
     "comments",
     "connect",
     "errors",
@@ -73,6 +77,7 @@ __all__ = [
     "organizations",
     "projects",
     "requests",
+    "results",
     "tasks",
     "users",
     "with_org",

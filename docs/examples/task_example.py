@@ -73,7 +73,8 @@ def run_example(client: cvatfn.Client, images: Sequence[Path], say: Callable[[st
     say(f"job {job.id} moved to stage {job.stage!r} (state {job.state!r})")
 
     fresh = client.tasks.fetch(task).unwrap()
-    say(f"fetched a new snapshot of task {fresh.id}; the old value is unchanged: {task is not fresh}")
+    unchanged = task is not fresh
+    say(f"fetched a new snapshot of task {fresh.id}; the old value is unchanged: {unchanged}")
 
     renamed = client.tasks.update(task, {"name": "my task"}).unwrap()
     say(f"renamed the task to {renamed.name!r}")

@@ -16,7 +16,9 @@ ABOUT_280 = {
 }
 
 
-def json_response(status: int, body: object, headers: tuple[tuple[str, str], ...] = ()) -> HttpResponse:
+def json_response(
+    status: int, body: object, headers: tuple[tuple[str, str], ...] = ()
+) -> HttpResponse:
     return HttpResponse(
         status, (("Content-Type", "application/vnd.cvat+json"), *headers), json.dumps(body).encode()
     )

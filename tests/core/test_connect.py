@@ -195,7 +195,9 @@ def test_bad_urls_are_invalid_input_and_nothing_is_sent(
 
 def test_credentials_and_token_together_are_rejected() -> None:
     transport = Scripted(refuse())
-    result = cvatfn.connect("http://h", credentials=("a", "b"), access_token="t", transport=transport)
+    result = cvatfn.connect(
+        "http://h", credentials=("a", "b"), access_token="t", transport=transport
+    )
     assert isinstance(result.failure(), InvalidInput)
     assert transport.sent == []
 
@@ -224,7 +226,9 @@ def test_login_without_cookies_is_an_unexpected_response() -> None:
             return about_server()(request)
         return json_response(200, {"key": "k"})
 
-    error = cvatfn.connect("http://h", credentials=("a", "b"), transport=Scripted(handler)).failure()
+    error = cvatfn.connect(
+        "http://h", credentials=("a", "b"), transport=Scripted(handler)
+    ).failure()
     assert isinstance(error, UnexpectedResponse)
     assert "sessionid" in error.message
 

@@ -44,7 +44,7 @@ def test_rendering() -> None:
     assert filter_to_json(raw) is raw
     with pytest.raises(ValueError, match="JSON object"):
         filter_to_json("[1, 2]")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Expecting"):
         filter_to_json("{not json")
 
 

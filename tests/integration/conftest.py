@@ -70,8 +70,17 @@ def images(tmp_path: Path) -> Callable[..., list[Path]]:
 def http_front() -> Iterator[str]:
     """``python -m cvatfn_fake`` on a free loopback port; yields its base URL."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "cvatfn_fake", "--host", "127.0.0.1", "--port", "0",
-         "--user", "alice:alice-pw"],
+        [
+            sys.executable,
+            "-m",
+            "cvatfn_fake",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            "0",
+            "--user",
+            "alice:alice-pw",
+        ],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -1,4 +1,4 @@
-"""The guide's task example, three ways: in-process, over HTTP with urllib3, and as ``make demo``."""
+"""The guide's task example three ways: in-process, over HTTP with urllib3, and as a script."""
 
 from __future__ import annotations
 
@@ -50,8 +50,9 @@ def test_in_process() -> None:
 
 def test_over_http_with_urllib3(http_front: str) -> None:
     lines: list[str] = []
-    code = _load().main(["--host", http_front, "--user", "alice", "--password", "alice-pw"],
-                        say=lines.append)
+    code = _load().main(
+        ["--host", http_front, "--user", "alice", "--password", "alice-pw"], say=lines.append
+    )
     assert code == 0, lines
     assert lines[0].startswith(f"connected to {http_front}")
     _check(lines)
@@ -70,4 +71,3 @@ def test_wrong_password_is_reported_not_raised(http_front: str) -> None:
     code = _load().main(["--host", http_front, "--password", "nope"], say=lines.append)
     assert code == 1
     assert "Unable to log in" in lines[-1]
-

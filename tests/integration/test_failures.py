@@ -22,7 +22,9 @@ from tests.contract.openapi import ValidatingTransport
 
 
 def test_wrong_password(validating: ValidatingTransport) -> None:
-    result = cvatfn.connect("http://localhost", credentials=("admin", "wrong"), transport=validating)
+    result = cvatfn.connect(
+        "http://localhost", credentials=("admin", "wrong"), transport=validating
+    )
     match result:
         case Failure(BadRequest(errors=errors)):
             assert errors["non_field_errors"] == ("Unable to log in with provided credentials.",)
@@ -61,7 +63,9 @@ def test_another_users_task(server: FakeServer, connect: Callable[..., cvatfn.Se
     assert cvatfn.tasks.list(eve).unwrap() == ()
     retrieved = cvatfn.tasks.retrieve(eve, task.id).failure()
     assert isinstance(retrieved, Forbidden | NotFound)
-    assert isinstance(cvatfn.tasks.update(eve, task, {"name": "mine"}).failure(), Forbidden | NotFound)
+    assert isinstance(
+        cvatfn.tasks.update(eve, task, {"name": "mine"}).failure(), Forbidden | NotFound
+    )
     assert isinstance(cvatfn.tasks.remove(eve, task).failure(), Forbidden | NotFound)
     assert cvatfn.tasks.retrieve(admin, task).unwrap().name == "admin's"
     eves = cvatfn.tasks.create(eve, {"name": "eve's"}).unwrap()
@@ -102,7 +106,9 @@ def test_logged_out_session_is_unauthorized(admin: cvatfn.Session) -> None:
 
 
 def test_make_client_raises_only_on_enter(validating: ValidatingTransport) -> None:
-    context = cvatfn.make_client("http://localhost", credentials=("admin", "x"), transport=validating)
+    context = cvatfn.make_client(
+        "http://localhost", credentials=("admin", "x"), transport=validating
+    )
     with pytest.raises(cvatfn.CvatException) as caught, context:
         pytest.fail("unreachable")
     assert isinstance(caught.value.error, BadRequest)

@@ -17,10 +17,19 @@ from cvatfn_fake import FakeServer
 from tests.contract.openapi import ValidatingTransport
 
 LABELS = [
-    {"name": "cat", "color": "#ff0000", "attributes": [
-        {"name": "age", "mutable": False, "input_type": "number", "default_value": "1",
-         "values": ["0", "10", "1"]},
-    ]},
+    {
+        "name": "cat",
+        "color": "#ff0000",
+        "attributes": [
+            {
+                "name": "age",
+                "mutable": False,
+                "input_type": "number",
+                "default_value": "1",
+                "values": ["0", "10", "1"],
+            },
+        ],
+    },
     {"name": "dog"},
 ]
 
@@ -73,11 +82,23 @@ def test_the_server_also_rejects_project_task_with_labels(server: FakeServer) ->
 
     auth = (("Authorization", "Basic YWRtaW46YWRtaW4="), ("Content-Type", "application/json"))
     t = server.transport()
-    made = t.handle(HttpRequest("POST", "http://x/api/projects", auth,
-                                json.dumps({"name": "p", "labels": [{"name": "a"}]}).encode()))
+    made = t.handle(
+        HttpRequest(
+            "POST",
+            "http://x/api/projects",
+            auth,
+            json.dumps({"name": "p", "labels": [{"name": "a"}]}).encode(),
+        )
+    )
     project_id = json.loads(made.body)["id"]
-    answer = t.handle(HttpRequest("POST", "http://x/api/tasks", auth, json.dumps(
-        {"name": "t", "project_id": project_id, "labels": [{"name": "b"}]}).encode()))
+    answer = t.handle(
+        HttpRequest(
+            "POST",
+            "http://x/api/tasks",
+            auth,
+            json.dumps({"name": "t", "project_id": project_id, "labels": [{"name": "b"}]}).encode(),
+        )
+    )
     assert answer.status == 400
 
 
@@ -328,9 +349,7 @@ def test_users(admin: cvatfn.Session, server: FakeServer) -> None:
     assert cvatfn.users.update(admin, bob, {"first_name": "Bob"}).unwrap().first_name == "Bob"
 
 
-def test_organization_context(
-    server: FakeServer, connect: Callable[..., cvatfn.Session]
-) -> None:
+def test_organization_context(server: FakeServer, connect: Callable[..., cvatfn.Session]) -> None:
     server.add_user("olga", "olga-pw")
     olga = connect("olga", "olga-pw")
     org = cvatfn.organizations.create(olga, {"slug": "lab", "name": "Lab"}).unwrap()
@@ -347,7 +366,9 @@ def test_organization_context(
     assert [(m.user.username, m.role) for m in members] == [("olga", "owner")]
 
 
-def test_organization_roles_apply(server: FakeServer, connect: Callable[..., cvatfn.Session]) -> None:
+def test_organization_roles_apply(
+    server: FakeServer, connect: Callable[..., cvatfn.Session]
+) -> None:
     server.add_user("owner", "pw1")
     server.add_user("worker", "pw2")
     owner = cvatfn.with_org(connect("owner", "pw1"), "team")
@@ -373,8 +394,9 @@ def test_access_token_session(server: FakeServer, admin: cvatfn.Session) -> None
     ).unwrap()
     assert cvatfn.users.retrieve_current_user(session).unwrap().username == "admin"
     assert isinstance(
-        cvatfn.connect("http://localhost", access_token="bogus", transport=server.transport())
-        .failure(),
+        cvatfn.connect(
+            "http://localhost", access_token="bogus", transport=server.transport()
+        ).failure(),
         cvatfn.errors.Unauthorized,
     )
 
@@ -389,9 +411,15 @@ def test_requests_repository(admin: cvatfn.Session, images: Callable[..., list[P
 
 
 def test_bad_request_from_server_keeps_field_errors(admin: cvatfn.Session) -> None:
-    match cvatfn.jobs.create(admin, {"type": "ground_truth", "task_id": 999,
-                                     "frame_selection_method": "random_uniform",
-                                     "frame_count": 1}):
+    match cvatfn.jobs.create(
+        admin,
+        {
+            "type": "ground_truth",
+            "task_id": 999,
+            "frame_selection_method": "random_uniform",
+            "frame_count": 1,
+        },
+    ):
         case Failure(BadRequest() | NotFound()):
             pass
         case other:
