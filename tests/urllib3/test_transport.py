@@ -17,10 +17,10 @@ from typing import Any
 
 import pytest
 import urllib3
-from cvatfn_urllib3 import DEFAULT_USER_AGENT, Urllib3Transport
 from urllib3 import exceptions as u3
 
 from cvatfn.http import HttpRequest, HttpResponse, Transport, TransportError
+from cvatfn_urllib3 import DEFAULT_USER_AGENT, Urllib3Transport
 
 
 class Handler(BaseHTTPRequestHandler):
