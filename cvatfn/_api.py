@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import email.utils
 import json
-import time
+import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
@@ -152,19 +152,28 @@ def _text(body: bytes) -> str:
     return body[:_BODY_PREVIEW].decode("utf-8", errors="replace")
 
 
-def _parse_retry_after(value: str | None) -> float | None:
+def parse_retry_after(value: str | None) -> tuple[float | None, datetime | None]:
+    """``Retry-After`` as (seconds, None) or (None, date); (None, None) if absent or unreadable.
+
+    Example:
+        >>> parse_retry_after("120")
+        (120.0, None)
+        >>> parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT")[1].year
+        2015
+    """
     if value is None:
-        return None
+        return None, None
     value = value.strip()
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return (max(0.0, seconds), None) if math.isfinite(seconds) else (None, None)
     try:
-        when: datetime = email.utils.parsedate_to_datetime(value)
+        return None, email.utils.parsedate_to_datetime(value)
     except (TypeError, ValueError, IndexError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
+        return None, None
 
 
 def _drf_message(body: bytes) -> tuple[str | None, dict[str, tuple[str, ...]]]:
@@ -219,12 +228,14 @@ def error_from_response(request: HttpRequest, response: HttpResponse) -> CvatErr
     if status == 409:
         return Conflict(message=message, request=info, status=status, body=text)
     if status == 429:
+        retry_after, retry_at = parse_retry_after(response.header("Retry-After"))
         return RateLimited(
             message=message,
             request=info,
             status=status,
             body=text,
-            retry_after=_parse_retry_after(response.header("Retry-After")),
+            retry_after=retry_after,
+            retry_at=retry_at,
         )
     if 500 <= status < 600:
         return ServerError(message=message, request=info, status=status, body=text)

@@ -29,6 +29,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TypeAlias
 
 import msgspec
@@ -145,9 +146,12 @@ class Conflict(_HttpErrorBase, frozen=True, kw_only=True):
 
 
 class RateLimited(_HttpErrorBase, frozen=True, kw_only=True):
-    """HTTP 429. ``retry_after`` is in seconds when the server said."""
+    """HTTP 429. ``Retry-After`` is kept as the server gave it: ``retry_after`` in seconds, or
+    ``retry_at`` for an HTTP date (converting a date needs the clock, which the core never
+    reads)."""
 
     retry_after: float | None = None
+    retry_at: datetime | None = None
 
 
 class ServerError(_HttpErrorBase, frozen=True, kw_only=True):

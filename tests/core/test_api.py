@@ -65,7 +65,8 @@ def test_retry_after_seconds_and_date() -> None:
     dated = _api.error_from_response(
         REQ, HttpResponse(429, (("Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),))
     )
-    assert dated.retry_after == 0.0  # type: ignore[union-attr]
+    assert dated.retry_after is None  # type: ignore[union-attr]
+    assert dated.retry_at.year == 2015  # type: ignore[union-attr]
     garbage = _api.error_from_response(REQ, HttpResponse(429, (("Retry-After", "soon"),)))
     assert garbage.retry_after is None  # type: ignore[union-attr]
 
