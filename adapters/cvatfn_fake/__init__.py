@@ -1,1 +1,17 @@
-"""placeholder"""
+"""cvatfn_fake: a faithful in-memory CVAT 2.80 server.
+
+The server speaks CVAT's REST API through :class:`cvatfn.http.HttpRequest` /
+:class:`cvatfn.http.HttpResponse` values (``FakeServer.handle`` or ``FakeServer.transport()``)
+or over real HTTP (``serve``, ``python -m cvatfn_fake``).
+
+Example:
+    >>> from cvatfn.http import HttpRequest
+    >>> server = FakeServer()
+    >>> server.transport().handle(HttpRequest("GET", "http://cvat/api/server/about")).status
+    200
+"""
+
+from ._http_front import ServerHandle, serve
+from ._server import FakeServer, FakeTransport, RequestBehaviour
+
+__all__ = ["FakeServer", "FakeTransport", "RequestBehaviour", "ServerHandle", "serve"]

@@ -1,0 +1,65 @@
+"""Run the fake CVAT server over HTTP.
+
+Usage::
+
+    python -m cvatfn_fake --host 127.0.0.1 --port 0 --admin root:secret --user alice:pw
+
+Prints ``cvatfn_fake listening on http://HOST:PORT`` once the socket is bound (with the real
+port when ``--port 0``), then serves until SIGINT or SIGTERM.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from types import FrameType
+
+from ._http_front import serve
+from ._server import FakeServer
+
+
+def _credentials(value: str) -> tuple[str, str]:
+    name, sep, password = value.partition(":")
+    if not sep or not name:
+        raise argparse.ArgumentTypeError("expected NAME:PASSWORD")
+    return name, password
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of ``python -m cvatfn_fake``."""
+    parser = argparse.ArgumentParser(prog="python -m cvatfn_fake", description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8080)
+    parser.add_argument("--admin", type=_credentials, action="append", default=[], metavar="NAME:PASSWORD")
+    parser.add_argument("--user", type=_credentials, action="append", default=[], metavar="NAME:PASSWORD")
+    args = parser.parse_args(argv)
+    server = FakeServer()
+    for name, password in args.admin:
+        user = server.state.user_by_name(name)
+        if user is not None:
+            user.password = password
+        else:
+            server.add_user(name, password, superuser=True)
+    for name, password in args.user:
+        server.add_user(name, password)
+    handle = serve(server, args.host, args.port)
+    stop = threading.Event()
+
+    def _stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, _stop)
+    signal.signal(signal.SIGTERM, _stop)
+    print(f"cvatfn_fake listening on {handle.url}", flush=True)
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        handle.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

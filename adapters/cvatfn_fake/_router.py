@@ -1,0 +1,78 @@
+"""Method + path pattern -> handler table.
+
+Theory of operation
+-------------------
+Each resource module registers its routes with :meth:`Router.add`: an HTTP method, a path
+regular expression (without the trailing slash; CVAT's router accepts both forms, so the
+table does too) and a handler ``handler(server, ctx, **path_params) -> HttpResponse``.
+:meth:`Router.resolve` finds the handler for a request. A path that matches some route but
+not with this method is DRF's 405; a path no route matches is Django's 404 page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Literal
+
+from cvatfn.http import HttpResponse
+
+if TYPE_CHECKING:
+    from ._context import Ctx
+    from ._server import FakeServer
+
+Handler = Callable[..., HttpResponse]
+AuthMode = Literal["required", "optional", "none"]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    pattern: re.Pattern[str]
+    handler: Handler
+    auth: AuthMode
+
+
+class NoRoute(Exception):
+    """No route matches the path (``allowed`` is empty) or the method (``allowed`` lists it)."""
+
+    def __init__(self, allowed: tuple[str, ...]) -> None:
+        super().__init__(allowed)
+        self.allowed = allowed
+
+
+class Router:
+    """A route table.
+
+    Example:
+        >>> router = Router()
+        >>> router.add("GET", r"/api/ping", lambda srv, ctx: None, auth="none")
+        >>> router.resolve("GET", "/api/ping/")[0].auth
+        'none'
+    """
+
+    def __init__(self) -> None:
+        self._routes: list[Route] = []
+
+    def add(self, method: str, path: str, handler: Handler, *, auth: AuthMode = "required") -> None:
+        """Register ``handler`` for ``method`` on paths matching ``path`` (slash optional)."""
+        self._routes.append(Route(method, re.compile(f"^{path}/?$"), handler, auth))
+
+    def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
+        """The route and path parameters for a request, or :class:`NoRoute`."""
+        allowed: list[str] = []
+        for route in self._routes:
+            match = route.pattern.match(path)
+            if match is None:
+                continue
+            if route.method == method or (method == "HEAD" and route.method == "GET"):
+                return route, match.groupdict()
+            if route.method not in allowed:
+                allowed.append(route.method)
+        raise NoRoute(tuple(allowed))
+
+
+def call(route: Route, srv: FakeServer, ctx: Ctx, params: dict[str, str]) -> HttpResponse:
+    """Run ``route``'s handler."""
+    return route.handler(srv, ctx, **params)

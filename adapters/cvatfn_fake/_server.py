@@ -1,0 +1,308 @@
+"""FakeServer: an in-memory CVAT 2.80 server behind a single ``handle(request)`` method.
+
+Theory of operation
+-------------------
+A :class:`FakeServer` owns its whole state (users, organizations, projects, tasks, jobs,
+labels, issues, background requests, uploads) and a clock. :meth:`FakeServer.handle` takes an
+:class:`cvatfn.http.HttpRequest` and always returns an :class:`cvatfn.http.HttpResponse`:
+
+1. the route table (``_router``) picks the handler from the method and path;
+2. ``_auth`` authenticates the request (token, access token, session + CSRF, Basic);
+3. the handler checks permissions (``_iam``), validates input and mutates the state;
+4. errors raised as :class:`~cvatfn_fake._errors.ApiError` become DRF-style bodies, and any
+   other exception becomes a 500 with DRF's generic body, so ``handle`` never raises.
+
+Time comes from ``clock`` (seconds since the epoch). By default it is a virtual clock that
+starts at 2026-01-01T00:00:00Z and only moves when someone calls
+``server.transport().sleep(seconds)`` (or :meth:`FakeServer.advance`), which keeps every
+response deterministic. Random-looking values (session keys, tokens, invitation keys, upload
+ids) come from a seeded generator for the same reason.
+
+Background requests (task data processing) follow a configurable script, see
+:class:`RequestBehaviour`: finish immediately (the default), stay queued/started for a number
+of ``GET /api/requests/{id}`` polls, or fail with a chosen message.
+"""
+
+from __future__ import annotations
+
+import random
+import string
+import threading
+import traceback
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from cvatfn.http import HttpRequest, HttpResponse
+
+from . import _auth, _issues, _jobs, _labels, _organizations, _projects, _requests, _tasks, _users
+from ._context import Ctx, check_acceptable, plain, render
+from ._errors import ApiError
+from ._router import NoRoute, Router
+from ._state import State, User
+
+__all__ = ["FakeServer", "FakeTransport", "RequestBehaviour"]
+
+EPOCH_2026 = 1767225600.0
+"""2026-01-01T00:00:00Z, where the virtual clock starts."""
+
+_NOT_FOUND_PAGE = (
+    "\n<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Not Found</title>\n</head>\n"
+    "<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n"
+    "</body>\n</html>\n"
+)
+
+
+@dataclass(frozen=True)
+class RequestBehaviour:
+    """How new background requests (e.g. task data processing) progress.
+
+    ``polls_before_finish`` is the number of ``GET /api/requests/{id}`` answers that still
+    show the request unfinished (first ``queued``, then ``started``); the next poll finishes
+    it. ``0`` (the default) finishes the work as soon as the request is created.
+
+    Example:
+        >>> RequestBehaviour(polls_before_finish=2).polls_before_finish
+        2
+    """
+
+    polls_before_finish: int = 0
+
+
+class FakeTransport:
+    """In-process transport to a :class:`FakeServer`; also a virtual clock.
+
+    Example:
+        >>> server = FakeServer()
+        >>> transport = server.transport()
+        >>> transport.handle(HttpRequest("GET", "http://cvat/api/server/about")).status
+        200
+        >>> before = transport.monotonic(); transport.sleep(5.0); transport.monotonic() - before
+        5.0
+    """
+
+    def __init__(self, server: FakeServer) -> None:
+        self._server = server
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        """Serve ``request``; never raises."""
+        return self._server.handle(request)
+
+    def monotonic(self) -> float:
+        """The server's clock, in seconds."""
+        return self._server.now()
+
+    def sleep(self, seconds: float) -> None:
+        """Let ``seconds`` pass on the server's clock (instantly, on the virtual clock)."""
+        self._server.advance(seconds)
+
+
+class FakeServer:
+    """A faithful in-memory CVAT 2.80 server.
+
+    A new server has one superuser, ``admin`` with password ``admin``.
+
+    Example:
+        >>> server = FakeServer()
+        >>> server.add_user("alice", "secret")
+        2
+        >>> request = HttpRequest("GET", "http://cvat/api/users/self",
+        ...     (("Authorization", "Basic YWxpY2U6c2VjcmV0"),))
+        >>> server.handle(request).status
+        200
+    """
+
+    version = "2.80.0"
+
+    def __init__(
+        self,
+        *,
+        clock: Callable[[], float] | None = None,
+        share_root: Path | None = None,
+        log_limit: int = 1000,
+        seed: int = 0,
+    ) -> None:
+        self.state = State()
+        self._virtual_now = EPOCH_2026
+        self._clock = clock
+        self.share_root = share_root
+        self._random = random.Random(seed)
+        self._log: deque[tuple[HttpRequest, HttpResponse]] = deque(maxlen=max(0, log_limit))
+        self.request_behaviour = RequestBehaviour()
+        self._failures: deque[str] = deque()
+        self.lock = threading.RLock()
+        self.router = Router()
+        for module in (_auth, _users, _organizations, _projects, _tasks, _jobs, _labels, _issues, _requests):
+            module.register(self.router)
+        self.add_user("admin", "admin", superuser=True, first_name="", last_name="")
+
+    # ------------------------------------------------------------------ time & randomness
+    def now(self) -> float:
+        """The server's current time, in seconds since the epoch."""
+        return self._clock() if self._clock is not None else self._virtual_now
+
+    def advance(self, seconds: float) -> None:
+        """Move the virtual clock forward (no effect with an injected clock)."""
+        if seconds > 0:
+            self._virtual_now += seconds
+
+    def random_string(self, length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+        return "".join(self._random.choice(alphabet) for _ in range(length))
+
+    def shuffle(self, items: list[Any]) -> None:
+        """Shuffle ``items`` in place with the server's seeded generator."""
+        self._random.shuffle(items)
+
+    def random_uuid(self) -> str:
+        value = f"{self._random.getrandbits(128):032x}"
+        return f"{value[:8]}-{value[8:12]}-4{value[13:16]}-a{value[17:20]}-{value[20:]}"
+
+    # ------------------------------------------------------------------------ public API
+    def transport(self) -> FakeTransport:
+        """An in-process transport (with a virtual clock) bound to this server."""
+        return FakeTransport(self)
+
+    def add_user(
+        self,
+        username: str,
+        password: str,
+        *,
+        superuser: bool = False,
+        email: str | None = None,
+        first_name: str = "",
+        last_name: str = "",
+        group: Literal["admin", "user", "worker"] = "user",
+    ) -> int:
+        """Create a user and return its id. ``group`` is CVAT's global privilege.
+
+        Example:
+            >>> FakeServer().add_user("bob", "pw", email="bob@example.com")
+            2
+        """
+        with self.lock:
+            if self.state.user_by_name(username) is not None:
+                raise ValueError(f"user {username!r} already exists")
+            user_id = self.state.next_id("user")
+            self.state.users[user_id] = User(
+                id=user_id,
+                username=username,
+                password=password,
+                email=email if email is not None else "",
+                first_name=first_name,
+                last_name=last_name,
+                is_superuser=superuser,
+                is_staff=superuser,
+                is_active=True,
+                group="admin" if superuser else group,
+                date_joined=self.now(),
+            )
+            return user_id
+
+    def add_membership(self, org_slug: str, username: str, role: str) -> int:
+        """Make ``username`` an active member of organization ``org_slug``; returns its id.
+
+        Example:
+            >>> server = FakeServer(); _ = server.add_user("bob", "pw")
+            >>> _ = server.add_organization("lab", owner="admin")
+            >>> server.add_membership("lab", "bob", "worker")
+            2
+        """
+        with self.lock:
+            return _organizations.add_membership(self, org_slug, username, role)
+
+    def add_organization(self, slug: str, *, owner: str, name: str | None = None) -> int:
+        """Create an organization owned by ``owner`` (who becomes its ``owner`` member)."""
+        with self.lock:
+            return _organizations.add_organization(self, slug, owner=owner, name=name)
+
+    def add_remote_file(self, url: str, data: bytes) -> None:
+        """Serve ``data`` for ``url`` when a task is created with ``remote_files``."""
+        with self.lock:
+            self.state.remote_files[url] = bytes(data)
+
+    def configure_requests(self, *, polls_before_finish: int = 0) -> None:
+        """Set how new background requests progress (see :class:`RequestBehaviour`).
+
+        Example:
+            >>> server = FakeServer(); server.configure_requests(polls_before_finish=3)
+            >>> server.request_behaviour.polls_before_finish
+            3
+        """
+        if polls_before_finish < 0:
+            raise ValueError("polls_before_finish must be >= 0")
+        self.request_behaviour = RequestBehaviour(polls_before_finish=polls_before_finish)
+
+    def fail_next_requests(self, message: str = "Unknown error", *, count: int = 1) -> None:
+        """Make the next ``count`` background requests fail with ``message``.
+
+        Example:
+            >>> server = FakeServer(); server.fail_next_requests("disk full", count=2)
+        """
+        for _ in range(count):
+            self._failures.append(message)
+
+    def take_failure(self) -> str | None:
+        return self._failures.popleft() if self._failures else None
+
+    @property
+    def log(self) -> tuple[tuple[HttpRequest, HttpResponse], ...]:
+        """The most recent exchanges (at most ``log_limit``), oldest first."""
+        return tuple(self._log)
+
+    # --------------------------------------------------------------------------- serving
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        """Serve one request. Never raises: internal errors become a 500."""
+        with self.lock:
+            try:
+                response = self._dispatch(request)
+            except Exception:  # an internal bug must still produce an HTTP answer
+                traceback.print_exc()
+                response = HttpResponse(
+                    500,
+                    (("Content-Type", "application/vnd.cvat+json"),),
+                    b'{"detail":"A server error occurred."}',
+                )
+            if self._log.maxlen:
+                self._log.append((request, response))
+            return response
+
+    def _dispatch(self, request: HttpRequest) -> HttpResponse:
+        ctx = Ctx(self, request)
+        try:
+            try:
+                route, params = self.router.resolve(ctx.method, ctx.path)
+            except NoRoute as exc:
+                if not exc.allowed:
+                    return HttpResponse(
+                        404,
+                        (("Content-Type", "text/html; charset=utf-8"),),
+                        _NOT_FOUND_PAGE.encode(),
+                    )
+                if route_auth_needed(ctx):
+                    _auth.authenticate(ctx)
+                raise ApiError(
+                    405,
+                    {"detail": f'Method "{ctx.method}" not allowed.'},
+                    (("Allow", ", ".join(exc.allowed)),),
+                ) from None
+            if route.auth != "none":
+                _auth.authenticate(ctx, use_session=route.handler is not _auth.token_self)
+                if route.auth == "required":
+                    _auth.require_user(ctx)
+                    _auth.check_token_scope(ctx)
+            check_acceptable(ctx)
+            response = route.handler(self, ctx, **params)
+        except ApiError as exc:
+            if exc.raw:
+                return plain(ctx, exc.status, str(exc.body), exc.headers)
+            return render(ctx, exc.status, exc.body, exc.headers)
+        if ctx.method == "HEAD":
+            return HttpResponse(response.status, response.headers, b"")
+        return response
+
+
+def route_auth_needed(ctx: Ctx) -> bool:
+    """Whether a 405 should be preceded by authentication (DRF authenticates first)."""
+    return ctx.path.startswith("/api/")
