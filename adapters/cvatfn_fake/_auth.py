@@ -124,7 +124,7 @@ def require_user(ctx: Ctx) -> User:
 def check_token_scope(ctx: Ctx) -> None:
     """Access-token plugin rules that apply to every endpoint (read-only tokens)."""
     if ctx.token is not None and ctx.token.read_only and ctx.method not in SAFE_METHODS:
-        permission_denied()
+        raise permission_denied()
 
 
 def _find_access_token(srv: FakeServer, key: str) -> AccessToken | None:
@@ -145,22 +145,22 @@ def _unmask(token: str) -> str:
 def _enforce_csrf(ctx: Ctx) -> None:
     origin = ctx.header("origin")
     if origin is not None and origin != ctx.base:
-        detail(403, f"CSRF Failed: Origin checking failed - {origin} does not match any trusted origins.")
+        raise detail(403, f"CSRF Failed: Origin checking failed - {origin} does not match any trusted origins.")
     secret = ctx.cookies.get("csrftoken")
     if secret is None:
-        detail(403, "CSRF Failed: CSRF cookie not set.")
+        raise detail(403, "CSRF Failed: CSRF cookie not set.")
     if len(secret) != 32:
-        detail(403, "CSRF Failed: CSRF cookie has incorrect length.")
+        raise detail(403, "CSRF Failed: CSRF cookie has incorrect length.")
     token = ctx.header("x-csrftoken")
     if token is None:
-        detail(403, "CSRF Failed: CSRF token missing.")
+        raise detail(403, "CSRF Failed: CSRF token missing.")
     source = "CSRF token from the 'X-Csrftoken' HTTP header"
     if len(token) not in (32, 64):
-        detail(403, f"CSRF Failed: {source} has incorrect length.")
+        raise detail(403, f"CSRF Failed: {source} has incorrect length.")
     if any(c not in _CSRF_CHARS for c in token):
-        detail(403, f"CSRF Failed: {source} has invalid characters.")
+        raise detail(403, f"CSRF Failed: {source} has invalid characters.")
     if (token if len(token) == 32 else _unmask(token)) != secret:
-        detail(403, f"CSRF Failed: {source} incorrect.")
+        raise detail(403, f"CSRF Failed: {source} incorrect.")
 
 
 def _cookie(srv: FakeServer, name: str, value: str, max_age: int, *, http_only: bool) -> str:
@@ -179,16 +179,16 @@ def login(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     email = data.get("email") or ""
     password = data.get("password")
     if password in (None, ""):
-        field_error("password", "This field is required." if password is None else "This field may not be blank.")
+        raise field_error("password", "This field is required." if password is None else "This field may not be blank.")
     user = None
     if username:
         user = srv.state.user_by_name(str(username))
     elif email:
         user = next((u for u in srv.state.users.values() if u.email == email), None)
     else:
-        field_error("non_field_errors", 'Must include either "username" or "email" and "password".')
+        raise field_error("non_field_errors", 'Must include either "username" or "email" and "password".')
     if user is None or user.password != password or not user.is_active:
-        field_error("non_field_errors", "Unable to log in with provided credentials.")
+        raise field_error("non_field_errors", "Unable to log in with provided credentials.")
     user.last_login = srv.now()
     session_key = srv.random_string(32, string.ascii_lowercase + string.digits)
     srv.state.sessions[session_key] = Session(session_key, user.id)
@@ -260,20 +260,20 @@ def _parse_write(srv: FakeServer, data: dict[str, Any], *, partial: bool) -> dic
     if "name" in data or not partial:
         name = data.get("name")
         if name is None:
-            field_error("name", "This field is required." if "name" not in data else "This field may not be null.")
+            raise field_error("name", "This field is required." if "name" not in data else "This field may not be null.")
         if not isinstance(name, str) or not name.strip():
-            field_error("name", "This field may not be blank." if isinstance(name, str) else "Not a valid string.")
+            raise field_error("name", "This field may not be blank." if isinstance(name, str) else "Not a valid string.")
         out["name"] = name
     if "read_only" in data:
         value = data["read_only"]
         if not isinstance(value, bool):
-            field_error("read_only", "Must be a valid boolean.")
+            raise field_error("read_only", "Must be a valid boolean.")
         out["read_only"] = value
     if "expiry_date" in data:
         value = data["expiry_date"]
         out["expiry_date"] = None if value is None else _parse_datetime("expiry_date", value)
         if out["expiry_date"] is not None and out["expiry_date"] <= srv.now():
-            field_error("expiry_date", "Expiry date must be in the future.")
+            raise field_error("expiry_date", "Expiry date must be in the future.")
     return out
 
 
@@ -287,7 +287,7 @@ def _parse_datetime(field: str, value: object) -> float:
             if parsed.tzinfo is None:
                 parsed = parsed.replace(tzinfo=UTC)
             return parsed.timestamp()
-    field_error(
+    raise field_error(
         field,
         "Datetime has wrong format. Use one of these formats instead: "
         "YYYY-MM-DDThh:mm[:ss[.uuuuuu]][+HH:MM|-HH:MM|Z].",
@@ -298,11 +298,11 @@ def _get_token(srv: FakeServer, ctx: Ctx, token_id: int, scope: str) -> AccessTo
     user = require_user(ctx)
     token = srv.state.access_tokens.get(token_id)
     if token is None or (token.expiry is not None and token.expiry <= srv.now()):
-        detail(404, "No AccessToken matches the given query.")
+        raise detail(404, "No AccessToken matches the given query.")
     if not user.is_superuser and token.owner_id != user.id:
-        permission_denied()
+        raise permission_denied()
     if ctx.token is not None and scope not in ("view",):
-        permission_denied()
+        raise permission_denied()
     return token
 
 
@@ -320,7 +320,7 @@ def list_tokens(srv: FakeServer, ctx: Ctx) -> HttpResponse:
 def create_token(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     user = require_user(ctx)
     if ctx.token is not None:
-        permission_denied()
+        raise permission_denied()
     fields = _parse_write(srv, ctx.data(), partial=False)
     now = srv.now()
     token = AccessToken(

@@ -102,7 +102,7 @@ class Ctx:
             try:
                 value = json.loads(body.decode("utf-8"))
             except (UnicodeDecodeError, ValueError) as exc:
-                detail(400, f"JSON parse error - {exc}")
+                raise detail(400, f"JSON parse error - {exc}")
             if not isinstance(value, dict):
                 non_field = "Invalid data. Expected a dictionary, but got {}."
                 raise ApiError(400, {"non_field_errors": [non_field.format(_type_name(value))]})
@@ -110,7 +110,7 @@ class Ctx:
         if ctype == "application/x-www-form-urlencoded":
             parsed = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
             return {k: v[-1] for k, v in parsed.items()}
-        detail(415, f'Unsupported media type "{self.header("content-type")}" in request.')
+        raise detail(415, f'Unsupported media type "{self.header("content-type")}" in request.')
 
     def form(self) -> tuple[dict[str, list[str]], list[UploadedFile]]:
         """Fields (every value) and files of a multipart body."""
@@ -151,7 +151,7 @@ def _parse_multipart(
 ) -> tuple[dict[str, list[str]], list[UploadedFile]]:
     match = re.search(r'boundary="?([^";]+)"?', content_type)
     if not match:
-        detail(400, "Multipart form parse error - Invalid boundary in multipart: None")
+        raise detail(400, "Multipart form parse error - Invalid boundary in multipart: None")
     boundary = b"--" + match.group(1).encode("latin-1")
     fields: dict[str, list[str]] = {}
     files: list[UploadedFile] = []
@@ -212,7 +212,7 @@ def render(ctx: Ctx, status: int, data: Any, headers: Headers = ()) -> HttpRespo
 def check_acceptable(ctx: Ctx) -> None:
     """Raise DRF's 406 when no renderer matches ``Accept``."""
     if _accepts(ctx.header("accept")) is None:
-        detail(406, "Could not satisfy the request Accept header.")
+        raise detail(406, "Could not satisfy the request Accept header.")
 
 
 def plain(ctx: Ctx, status: int, text: str, headers: Headers = ()) -> HttpResponse:

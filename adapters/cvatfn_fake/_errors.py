@@ -2,8 +2,8 @@
 
 Theory of operation
 -------------------
-Handlers never build error responses by hand: they raise :class:`ApiError` (or call one of the
-helpers below, which raise it) and :meth:`FakeServer.handle` turns it into an HTTP response.
+Handlers never build error responses by hand: they raise :class:`ApiError` (usually built by
+one of the helpers below: ``raise not_found("Task")``) and :meth:`FakeServer.handle` turns it into an HTTP response.
 The bodies are the ones Django REST framework produces for CVAT:
 
 * validation errors are ``{"field": ["message"]}`` or, when raised outside a field,
@@ -13,7 +13,7 @@ The bodies are the ones Django REST framework produces for CVAT:
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
 from cvatfn.http import Headers
 
@@ -38,31 +38,31 @@ class ApiError(Exception):
         """When true, ``body`` is a plain string sent as ``text/plain`` (Django-style)."""
 
 
-def detail(status: int, message: str, headers: Headers = ()) -> NoReturn:
-    """Raise ``{"detail": message}`` with ``status``."""
-    raise ApiError(status, {"detail": message}, headers)
+def detail(status: int, message: str, headers: Headers = ()) -> ApiError:
+    """``{"detail": message}`` with ``status`` (to be raised)."""
+    return ApiError(status, {"detail": message}, headers)
 
 
-def not_found(model: str) -> NoReturn:
-    """Raise DRF's 404 for a missing object of Django model ``model`` (e.g. ``"Task"``)."""
-    detail(404, f"No {model} matches the given query.")
+def not_found(model: str) -> ApiError:
+    """DRF's 404 for a missing object of Django model ``model`` (e.g. ``"Task"``)."""
+    return detail(404, f"No {model} matches the given query.")
 
 
-def permission_denied() -> NoReturn:
-    """Raise DRF's default 403."""
-    detail(403, PERMISSION_DENIED)
+def permission_denied() -> ApiError:
+    """DRF's default 403."""
+    return detail(403, PERMISSION_DENIED)
 
 
-def invalid(errors: dict[str, list[str]] | list[str] | str) -> NoReturn:
-    """Raise a 400 validation error; a bare string becomes ``["message"]``."""
-    raise ApiError(400, [errors] if isinstance(errors, str) else errors)
+def invalid(errors: dict[str, list[str]] | list[str] | str) -> ApiError:
+    """A 400 validation error; a bare string becomes ``["message"]``."""
+    return ApiError(400, [errors] if isinstance(errors, str) else errors)
 
 
-def field_error(field: str, message: str) -> NoReturn:
-    """Raise ``{field: [message]}`` with status 400."""
-    raise ApiError(400, {field: [message]})
+def field_error(field: str, message: str) -> ApiError:
+    """``{field: [message]}`` with status 400."""
+    return ApiError(400, {field: [message]})
 
 
-def non_field_error(message: str) -> NoReturn:
-    """Raise ``{"non_field_errors": [message]}`` with status 400."""
-    raise ApiError(400, {"non_field_errors": [message]})
+def non_field_error(message: str) -> ApiError:
+    """``{"non_field_errors": [message]}`` with status 400."""
+    return ApiError(400, {"non_field_errors": [message]})

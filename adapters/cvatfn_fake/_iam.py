@@ -87,7 +87,7 @@ def request_org(ctx: Ctx) -> OrgScope:
     if slug:
         org = state.org_by_slug(slug)
         if org is None:
-            detail(404, f"{slug} organization does not exist.")
+            raise detail(404, f"{slug} organization does not exist.")
         return OrgScope(True, org)
     if org_id:
         try:
@@ -95,7 +95,7 @@ def request_org(ctx: Ctx) -> OrgScope:
         except ValueError:
             org = None
         if org is None:
-            detail(404, f"{org_id} organization does not exist.")
+            raise detail(404, f"{org_id} organization does not exist.")
         return OrgScope(True, org)
     return OrgScope(slug is not None or org_id is not None, None)
 
@@ -103,7 +103,7 @@ def request_org(ctx: Ctx) -> OrgScope:
 def check_list_scope(ctx: Ctx, user: User, scope: OrgScope) -> None:
     """``list`` is allowed in the sandbox and, in an organization, to members only."""
     if scope.org is not None and not user.is_superuser and role(ctx.server, scope.org.id, user) is None:
-        detail(403, "You do not have permission to perform this action.")
+        raise detail(403, "You do not have permission to perform this action.")
 
 
 def in_workspace(scope: OrgScope, org_id: int | None) -> bool:

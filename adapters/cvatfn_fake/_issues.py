@@ -123,9 +123,9 @@ def create_issue(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     fields.done()
     job = srv.state.jobs[job_id]
     if not (can_job(srv, user, job, "view") and has_priv(user, "worker")):
-        permission_denied()
+        raise permission_denied()
     if not job.start_frame <= frame <= job.stop_frame:
-        invalid({"non_field_errors": [f"The frame number should be in the [{job.start_frame}, {job.stop_frame}] range"]})
+        raise invalid({"non_field_errors": [f"The frame number should be in the [{job.start_frame}, {job.stop_frame}] range"]})
     now = srv.now()
     issue = Issue(
         id=srv.state.next_id("issue"),
@@ -148,9 +148,9 @@ def _get_issue(srv: FakeServer, ctx: Ctx, issue_id: str | int, scope: str) -> Is
     user = require_user(ctx)
     issue = srv.state.issues.get(int(issue_id))
     if issue is None:
-        not_found("Issue")
+        raise not_found("Issue")
     if not can_issue(srv, user, issue, scope):
-        permission_denied()
+        raise permission_denied()
     return issue
 
 
@@ -220,7 +220,7 @@ def create_comment(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     fields.done()
     issue = srv.state.issues[issue_id]
     if not can_issue(srv, user, issue, "view"):
-        permission_denied()
+        raise permission_denied()
     now = srv.now()
     comment = Comment(srv.state.next_id("comment"), issue.id, user.id, message if present(message) else "", now, now)
     srv.state.comments[comment.id] = comment
@@ -231,7 +231,7 @@ def _get_comment(srv: FakeServer, ctx: Ctx, comment_id: str, scope: str) -> Comm
     user = require_user(ctx)
     comment = srv.state.comments.get(int(comment_id))
     if comment is None:
-        not_found("Comment")
+        raise not_found("Comment")
     issue = srv.state.issues[comment.issue_id]
     if scope == "view":
         allowed = can_issue(srv, user, issue, "view")
@@ -240,7 +240,7 @@ def _get_comment(srv: FakeServer, ctx: Ctx, comment_id: str, scope: str) -> Comm
         manager = task.org_id is not None and has_role(srv, task.org_id, user, "maintainer")
         allowed = user.is_superuser or manager or comment.owner_id == user.id
     if not allowed:
-        permission_denied()
+        raise permission_denied()
     return comment
 
 

@@ -203,9 +203,9 @@ def get_job(srv: FakeServer, ctx: Ctx, job_id: str | int, scope: str) -> Job:
     user = require_user(ctx)
     job = srv.state.jobs.get(int(job_id))
     if job is None:
-        not_found("Job")
+        raise not_found("Job")
     if not can_job(srv, user, job, scope):
-        permission_denied()
+        raise permission_denied()
     return job
 
 
@@ -229,9 +229,9 @@ def update_job(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     data = ctx.data()
     for key, scope in (("stage", "update:stage"), ("state", "update:state"), ("assignee", "update:assignee")):
         if key in data and not can_job(srv, user, job, scope):
-            permission_denied()
+            raise permission_denied()
     if not {"stage", "state", "assignee"} & data.keys() and not can_job(srv, user, job, "update:state"):
-        permission_denied()
+        raise permission_denied()
     fields = Fields(data, partial=True)
     stage = fields.choice("stage", STAGES)
     state = fields.choice("state", STATES)

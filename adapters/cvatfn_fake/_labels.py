@@ -212,7 +212,7 @@ def validate_labels(raw: Any, *, partial: bool) -> list[dict[str, Any]]:
 def _unique_check(srv: FakeServer, parent: Parent, parent_label: int | None, name: str, exclude: int | None) -> None:
     for label in labels_of(srv, parent, top_level=False):
         if label.parent_id == parent_label and label.name == name and label.id != exclude:
-            invalid("All label names must be unique")
+            raise invalid("All label names must be unique")
 
 
 def _make_attribute(srv: FakeServer, spec: dict[str, Any]) -> Attribute:
@@ -271,7 +271,7 @@ def update_labels(
             label = srv.state.labels.get(spec["id"])
             owner = None if label is None else (label.project_id if kind == "project" else label.task_id)
             if label is None or owner != pid:
-                detail(404, "Not found label with id #{} to change".format(spec["id"]))
+                raise detail(404, "Not found label with id #{} to change".format(spec["id"]))
             new_type = spec["type"] or label.type
             if "skeleton" not in (label.type, new_type):
                 label.type = new_type
@@ -308,7 +308,7 @@ def update_labels(
             if attr_spec["id"] is not None:
                 existing = next((a for a in label.attributes if a.id == attr_spec["id"]), None)
                 if existing is None:
-                    detail(404, "Attribute with id #{} does not exist".format(attr_spec["id"]))
+                    raise detail(404, "Attribute with id #{} does not exist".format(attr_spec["id"]))
             else:
                 existing = next((a for a in label.attributes if a.name == attr_spec["name"]), None)
             if existing is None:
@@ -350,7 +350,7 @@ def list_labels(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     user = require_user(ctx)
     ids = {k: ctx.q(k) for k in ("job_id", "task_id", "project_id") if ctx.q(k) is not None}
     if len(ids) > 1:
-        invalid("job_id, task_id and project_id parameters cannot be used together")
+        raise invalid("job_id, task_id and project_id parameters cannot be used together")
     top_level = ctx.q("parent_id") is None and ctx.q("parent") is None
     items: list[Label]
     try:
@@ -360,26 +360,26 @@ def list_labels(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     if "job_id" in ids:
         job = srv.state.jobs.get(number)
         if job is None:
-            not_found("Job")
+            raise not_found("Job")
         if not can_job(srv, user, job, "view"):
-            permission_denied()
+            raise permission_denied()
         task = srv.state.tasks[job.task_id]
         parent: Parent = ("project", task.project_id) if task.project_id is not None else ("task", task.id)
         items = labels_of(srv, parent, top_level=top_level)
     elif "task_id" in ids:
         task = srv.state.tasks.get(number)
         if task is None:
-            not_found("Task")
+            raise not_found("Task")
         if not can_task(srv, user, task, "view"):
-            permission_denied()
+            raise permission_denied()
         parent = ("project", task.project_id) if task.project_id is not None else ("task", task.id)
         items = labels_of(srv, parent, top_level=top_level)
     elif "project_id" in ids:
         project = srv.state.projects.get(number)
         if project is None:
-            not_found("Project")
+            raise not_found("Project")
         if not can_project(srv, user, project, "view"):
-            permission_denied()
+            raise permission_denied()
         items = labels_of(srv, ("project", project.id), top_level=top_level)
     else:
         scope = request_org(ctx)
@@ -399,9 +399,9 @@ def list_labels(srv: FakeServer, ctx: Ctx) -> HttpResponse:
 def _get_label(srv: FakeServer, ctx: Ctx, label_id: str, scope: str) -> Label:
     label = srv.state.labels.get(int(label_id))
     if label is None:
-        not_found("Label")
+        raise not_found("Label")
     if not _can(srv, ctx, label, scope):
-        permission_denied()
+        raise permission_denied()
     return label
 
 
@@ -413,7 +413,7 @@ def update_label(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     label = _get_label(srv, ctx, id, "update:desc")
     data = dict(ctx.data())
     if data.get("deleted"):
-        non_field_error("Labels cannot be deleted by updating in this endpoint. Please use the DELETE method instead.")
+        raise non_field_error("Labels cannot be deleted by updating in this endpoint. Please use the DELETE method instead.")
     data["id"] = label.id
     data.setdefault("name", label.name)
     specs = validate_labels([data], partial=True)

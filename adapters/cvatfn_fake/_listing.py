@@ -294,9 +294,9 @@ def paginate(
         try:
             page = int(raw_page)
         except ValueError:
-            detail(404, "Invalid page.")
+            raise detail(404, "Invalid page.")
         if page < 1 or page > pages:
-            detail(404, "Invalid page.")
+            raise detail(404, "Invalid page.")
     start = (page - 1) * size
     url = ctx.base + ctx.raw_path + ("?" + ctx.raw_query if ctx.raw_query else "")
     body = {

@@ -181,7 +181,7 @@ def _read_org(srv: FakeServer, data: dict[str, Any], *, partial: bool, current: 
 def create_org(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     user = require_user(ctx)
     if not user.is_superuser and not has_priv(user, "user"):
-        permission_denied()
+        raise permission_denied()
     values = _read_org(srv, ctx.data(), partial=False, current=None)
     org = _create_org(
         srv, user, values["slug"], values.get("name") or values["slug"],
@@ -194,9 +194,9 @@ def _get_org(srv: FakeServer, ctx: Ctx, org_id: str, level: str) -> Organization
     user = require_user(ctx)
     org = srv.state.organizations.get(int(org_id))
     if org is None:
-        not_found("Organization")
+        raise not_found("Organization")
     if not user.is_superuser and not has_role(srv, org.id, user, level):
-        permission_denied()
+        raise permission_denied()
     return org
 
 
@@ -238,7 +238,7 @@ def list_memberships(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     scope = request_org(ctx)
     if scope.org is not None:
         if not user.is_superuser and role(srv, scope.org.id, user) is None:
-            permission_denied()
+            raise permission_denied()
         items = [m for m in srv.state.memberships.values() if m.org_id == scope.org.id]
     elif user.is_superuser and not scope.specified:
         items = list(srv.state.memberships.values())
@@ -258,9 +258,9 @@ def _get_membership(srv: FakeServer, ctx: Ctx, membership_id: str) -> tuple[User
     user = require_user(ctx)
     membership = srv.state.memberships.get(int(membership_id))
     if membership is None:
-        not_found("Membership")
+        raise not_found("Membership")
     if not user.is_superuser and role(srv, membership.org_id, user) is None:
-        permission_denied()
+        raise permission_denied()
     return user, membership
 
 
@@ -287,9 +287,9 @@ def update_membership(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     new_role = fields.choice("role", ORG_ROLES)
     fields.done()
     if present(new_role) and new_role == "owner":
-        field_error("role", '"owner" is not a valid choice.')
+        raise field_error("role", '"owner" is not a valid choice.')
     if not _can_manage(srv, user, membership, new_role if present(new_role) else None):
-        permission_denied()
+        raise permission_denied()
     if present(new_role):
         membership.role = new_role
     return render(ctx, 200, membership_json(ctx, membership))
@@ -299,7 +299,7 @@ def delete_membership(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     user, membership = _get_membership(srv, ctx, id)
     leaving = membership.user_id == user.id and membership.role != "owner"
     if not leaving and not _can_manage(srv, user, membership, None):
-        permission_denied()
+        raise permission_denied()
     del srv.state.memberships[membership.id]
     if membership.invitation:
         srv.state.invitations.pop(membership.invitation, None)
@@ -340,18 +340,18 @@ def create_invitation(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     fields.done()
     org = scope.org
     if org is None:
-        permission_denied()
+        raise permission_denied()
     own = role(srv, org.id, user)
     allowed = user.is_superuser or own == "owner" or (own == "maintainer" and new_role in ("worker", "supervisor"))
     if not allowed:
-        permission_denied()
+        raise permission_denied()
     if new_role == "owner":
-        field_error("role", '"owner" is not a valid choice.')
+        raise field_error("role", '"owner" is not a valid choice.')
     invitee = next((u for u in srv.state.users.values() if u.email and u.email == email), None)
     if invitee is None:
-        field_error("email", f"User with the email '{email}' does not exist.")
+        raise field_error("email", f"User with the email '{email}' does not exist.")
     if srv.state.membership(org.id, invitee.id) is not None:
-        detail(400, "The user is a member of the organization already.")
+        raise detail(400, "The user is a member of the organization already.")
     key = srv.random_string(64, string.ascii_letters + string.digits)
     now = srv.now()
     inv = Invitation(key, org.id, user.id, invitee.id, new_role, now)
@@ -365,7 +365,7 @@ def _get_invitation(srv: FakeServer, ctx: Ctx, key: str) -> tuple[User, Invitati
     user = require_user(ctx)
     inv = srv.state.invitations.get(key)
     if inv is None:
-        not_found("Invitation")
+        raise not_found("Invitation")
     return user, inv
 
 
@@ -373,7 +373,7 @@ def retrieve_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
     user, inv = _get_invitation(srv, ctx, key)
     if not (user.is_superuser or inv.user_id == user.id or inv.owner_id == user.id
             or has_role(srv, inv.org_id, user, "maintainer")):
-        permission_denied()
+        raise permission_denied()
     return render(ctx, 200, invitation_json(ctx, inv))
 
 
@@ -384,11 +384,11 @@ def _membership_of(srv: FakeServer, inv: Invitation) -> Membership | None:
 def accept_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
     user, inv = _get_invitation(srv, ctx, key)
     if inv.user_id != user.id:
-        permission_denied()
+        raise permission_denied()
     if _expired(srv, inv):
-        detail(400, "Your invitation is expired. Please contact organization owner to renew it.")
+        raise detail(400, "Your invitation is expired. Please contact organization owner to renew it.")
     if inv.accepted:
-        detail(400, "Your invitation is already accepted.")
+        raise detail(400, "Your invitation is already accepted.")
     inv.accepted = True
     membership = _membership_of(srv, inv)
     if membership is not None:
@@ -401,9 +401,9 @@ def accept_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
 def decline_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
     user, inv = _get_invitation(srv, ctx, key)
     if inv.user_id != user.id:
-        permission_denied()
+        raise permission_denied()
     if inv.accepted:
-        detail(400, "Your invitation is already accepted.")
+        raise detail(400, "Your invitation is already accepted.")
     membership = _membership_of(srv, inv)
     if membership is not None:
         del srv.state.memberships[membership.id]
@@ -414,7 +414,7 @@ def decline_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
 def resend_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
     user, inv = _get_invitation(srv, ctx, key)
     if not (user.is_superuser or inv.owner_id == user.id or has_role(srv, inv.org_id, user, "maintainer")):
-        permission_denied()
+        raise permission_denied()
     inv.sent = srv.now()
     return render(ctx, 204, None)
 
@@ -422,7 +422,7 @@ def resend_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
 def delete_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
     user, inv = _get_invitation(srv, ctx, key)
     if not (user.is_superuser or inv.owner_id == user.id or has_role(srv, inv.org_id, user, "maintainer")):
-        permission_denied()
+        raise permission_denied()
     membership = _membership_of(srv, inv)
     if membership is not None and not membership.is_active:
         del srv.state.memberships[membership.id]

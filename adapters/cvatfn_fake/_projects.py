@@ -127,7 +127,7 @@ def create_project(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     user = require_user(ctx)
     scope = request_org(ctx)
     if not can_create(srv, user, scope):
-        permission_denied()
+        raise permission_denied()
     data = ctx.data()
     fields = Fields(data, partial=False)
     name = fields.string("name", required=True, max_length=256)
@@ -175,9 +175,9 @@ def _get(srv: FakeServer, ctx: Ctx, project_id: str, scope: str) -> Project:
     user = require_user(ctx)
     project = srv.state.projects.get(int(project_id))
     if project is None:
-        not_found("Project")
+        raise not_found("Project")
     if not can_project(srv, user, project, scope):
-        permission_denied()
+        raise permission_denied()
     return project
 
 
@@ -200,7 +200,7 @@ def update_project(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
         scopes.append("update:organization")
     for scope in scopes or ["update:desc"]:
         if not can_project(srv, user, project, scope):
-            permission_denied()
+            raise permission_denied()
     fields = Fields(data, partial=True)
     name = fields.string("name", max_length=256)
     bug_tracker = fields.string("bug_tracker", max_length=2000, blank=True)

@@ -209,7 +209,7 @@ def _get(srv: FakeServer, ctx: Ctx, rq_id: str) -> BackgroundRequest:
     if request is None:
         raise ApiError(404, f"There is no request with specified id: {rq_id}", raw=True)
     if request.owner_id != user.id and not user.is_superuser:
-        permission_denied()
+        raise permission_denied()
     return request
 
 
@@ -222,7 +222,7 @@ def retrieve_request(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
 def cancel_request(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     request = _get(srv, ctx, id)
     if request.status != "queued":
-        detail(400, "Only requests that have not yet been started can be cancelled")
+        raise detail(400, "Only requests that have not yet been started can be cancelled")
     del srv.state.requests[request.id]
     return render(ctx, 200, None)
 

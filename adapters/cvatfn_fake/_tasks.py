@@ -199,17 +199,17 @@ def create_task(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     if present(project_id) and project_id is not None:
         project = srv.state.projects.get(project_id)
         if project is None:
-            invalid(f"The specified project #{project_id} does not exist.")
+            raise invalid(f"The specified project #{project_id} does not exist.")
         if not can_create_in_project(srv, user, project):
-            permission_denied()
+            raise permission_denied()
     elif not can_create(srv, user, scope):
-        permission_denied()
+        raise permission_denied()
     org_id = scope.org.id if scope.org is not None else None
     if project is not None:
         if labels:
-            invalid("Task must have only one of Label set or project_id")
+            raise invalid("Task must have only one of Label set or project_id")
         if scope.specified and project.org_id != org_id:
-            invalid("The task and its project should be in the same organization.")
+            raise invalid("The task and its project should be in the same organization.")
         org_id = project.org_id
     now = srv.now()
     task = Task(
@@ -247,9 +247,9 @@ def get_task(srv: FakeServer, ctx: Ctx, task_id: str | int, scope: str) -> Task:
     user = require_user(ctx)
     task = srv.state.tasks.get(int(task_id))
     if task is None:
-        not_found("Task")
+        raise not_found("Task")
     if not can_task(srv, user, task, scope):
-        permission_denied()
+        raise permission_denied()
     return task
 
 
@@ -270,7 +270,7 @@ def update_task(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
             scopes.append(scope)
     for scope in scopes or ["update:desc"]:
         if not can_task(srv, user, task, scope):
-            permission_denied()
+            raise permission_denied()
     fields = Fields(data, partial=True)
     name = fields.string("name", max_length=256)
     bug_tracker = fields.string("bug_tracker", max_length=2000, blank=True)
@@ -296,14 +296,14 @@ def update_task(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     now = srv.now()
     if present(org_id) and org_id != task.org_id:
         if "project_id" in data:
-            invalid({"non_field_errors": ["A task cannot be moved into a project and into an organization at the same time"]})
+            raise invalid({"non_field_errors": ["A task cannot be moved into a project and into an organization at the same time"]})
         if task.project_id is not None:
-            invalid({"non_field_errors": ["Only top-level resources can be moved between workspaces"]})
+            raise invalid({"non_field_errors": ["Only top-level resources can be moved between workspaces"]})
         extra = set(data) - {"source_storage", "target_storage", "organization_id"}
         if extra:
-            invalid({"non_field_errors": [f"Fields {extra} cannot be updated when transferring to another workspace"]})
+            raise invalid({"non_field_errors": [f"Fields {extra} cannot be updated when transferring to another workspace"]})
         if org_id is not None and org_id not in srv.state.organizations:
-            invalid("Invalid organization id")
+            raise invalid("Invalid organization id")
         task.org_id, task.owner_id = org_id, user.id
         if task.assignee_id is not None:
             task.assignee_id, task.assignee_updated = None, now
@@ -341,12 +341,12 @@ def update_task(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
 def _move_to_project(srv: FakeServer, task: Task, project_id: int, patch: list[dict[str, Any]]) -> None:
     project = srv.state.projects.get(project_id)
     if project is None:
-        invalid(f"Cannot find project with ID {project_id}")
+        raise invalid(f"Cannot find project with ID {project_id}")
     old = labels_of(srv, ("project", task.project_id)) if task.project_id is not None else labels_of(srv, ("task", task.id))
     renamed = {s["id"]: s["name"] for s in patch if s["id"] is not None and s["name"]}
     target_names = {lb.name for lb in labels_of(srv, ("project", project.id))}
     if not {renamed.get(lb.id, lb.name) for lb in old} <= target_names:
-        invalid("All task or project label names must be mapped to the target project")
+        raise invalid("All task or project label names must be mapped to the target project")
     if task.project_id is None:
         for label in old:
             delete_label(srv, label)
@@ -478,9 +478,9 @@ def _read_data_request(srv: FakeServer, ctx: Ctx, data: TaskData) -> dict[str, A
     fields.done()
     start, stop = params["start_frame"], params["stop_frame"]
     if present(start) and present(stop) and start > stop:
-        invalid({"non_field_errors": ["Stop frame must be more or equal start frame"]})
+        raise invalid({"non_field_errors": ["Stop frame must be more or equal start frame"]})
     if params["filename_pattern"] and any(not f.endswith(".jsonl") for f in params["server_files"]):
-        invalid({"non_field_errors": ["The filename_pattern can only be used with specified manifest or without server_files"]})
+        raise invalid({"non_field_errors": ["The filename_pattern can only be used with specified manifest or without server_files"]})
     return {k: v for k, v in params.items() if present(v)}
 
 
@@ -497,7 +497,7 @@ def _finish(srv: FakeServer, ctx: Ctx, task: Task, data: TaskData) -> HttpRespon
         if mismatching:
             shown = [n + (" (extra)" if n in uploaded else " (missing)") for n in mismatching[:5]]
             rest = len(mismatching) - 5
-            invalid(
+            raise invalid(
                 "Uploaded files do not match the 'upload_file_order' field contents. "
                 "Please check the uploaded data and the list of uploaded files. "
                 "Mismatching files: {}{}".format(", ".join(shown), f" (and {rest} more). " if rest > 0 else "")
@@ -509,7 +509,7 @@ def _finish(srv: FakeServer, ctx: Ctx, task: Task, data: TaskData) -> HttpRespon
         if r.action == "create" and r.task_id == task.id and is_active(r)
     ]
     if existing:
-        detail(409, f"Task #{task.id} data is already being created")
+        raise detail(409, f"Task #{task.id} data is already being created")
     user = require_user(ctx)
     request = enqueue(
         srv,
@@ -527,7 +527,7 @@ def _finish(srv: FakeServer, ctx: Ctx, task: Task, data: TaskData) -> HttpRespon
 
 def _check_job_file_mapping(task: Task, params: dict[str, Any]) -> None:
     def reject(what: str) -> None:
-        invalid(f"job_file_mapping cannot be used with {what}")
+        raise invalid(f"job_file_mapping cannot be used with {what}")
 
     if task.segment_size:
         reject("segment_size")
@@ -715,7 +715,7 @@ def update_meta(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
         size = task.data.size if task.data is not None else 0
         bad = [f for f in deleted if not isinstance(f, int) or isinstance(f, bool) or f < 0 or f >= size]
         if bad:
-            invalid({"deleted_frames": [f"Frames {bad} do not exist in the task"]})
+            raise invalid({"deleted_frames": [f"Frames {bad} do not exist in the task"]})
         if task.data is not None:
             task.data.deleted_frames = sorted(set(deleted))
             task.data.chunks_updated = srv.now()

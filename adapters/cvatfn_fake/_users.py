@@ -86,14 +86,14 @@ def _get(srv: FakeServer, ctx: Ctx, user_id: str, scope: str) -> tuple[User, Use
     viewer = require_user(ctx)
     user = srv.state.users.get(int(user_id))
     if user is None:
-        not_found("User")
+        raise not_found("User")
     if viewer.is_superuser or viewer.id == user.id:
         return viewer, user
     if scope == "view":
         org = request_org(ctx).org
         if org is not None and role(srv, org.id, user) is not None:
             return viewer, user
-    permission_denied()
+    raise permission_denied()
 
 
 def retrieve_user(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
@@ -110,8 +110,8 @@ def update_user(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     unknown = set(data) - allowed
     if unknown:
         if {"is_staff", "is_superuser", "groups"} & unknown:
-            invalid({"non_field_errors": [f"You do not have permissions to access some of these fields: {unknown}"]})
-        invalid({"non_field_errors": [f"Got unknown fields: {unknown}"]})
+            raise invalid({"non_field_errors": [f"You do not have permissions to access some of these fields: {unknown}"]})
+        raise invalid({"non_field_errors": [f"Got unknown fields: {unknown}"]})
     fields = Fields(data, partial=True)
     username = fields.string("username", max_length=150)
     first = fields.string("first_name", max_length=150, blank=True)
