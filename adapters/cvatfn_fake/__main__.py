@@ -32,8 +32,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m cvatfn_fake", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--admin", type=_credentials, action="append", default=[], metavar="NAME:PASSWORD")
-    parser.add_argument("--user", type=_credentials, action="append", default=[], metavar="NAME:PASSWORD")
+    parser.add_argument(
+        "--admin", type=_credentials, action="append", default=[], metavar="NAME:PASSWORD"
+    )
+    parser.add_argument(
+        "--user", type=_credentials, action="append", default=[], metavar="NAME:PASSWORD"
+    )
     args = parser.parse_args(argv)
     server = FakeServer()
     for name, password in args.admin:

@@ -44,7 +44,7 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SESSION_AGE = 1209600  # Django's SESSION_COOKIE_AGE (two weeks)
 CSRF_AGE = 31449600  # Django's CSRF_COOKIE_AGE (one year)
 _CSRF_CHARS = string.ascii_letters + string.digits
-_AUTH_HEADER = (("WWW-Authenticate", 'Token'),)
+_AUTH_HEADER = (("WWW-Authenticate", "Token"),)
 
 
 def _fail(message: str) -> ApiError:
@@ -138,14 +138,19 @@ def _find_access_token(srv: FakeServer, key: str) -> AccessToken | None:
 # ----------------------------------------------------------------------------------- CSRF
 def _unmask(token: str) -> str:
     mask, cipher = token[:32], token[32:]
-    pairs = zip((_CSRF_CHARS.index(c) for c in cipher), (_CSRF_CHARS.index(c) for c in mask))
+    pairs = zip(
+        (_CSRF_CHARS.index(c) for c in cipher), (_CSRF_CHARS.index(c) for c in mask), strict=True
+    )
     return "".join(_CSRF_CHARS[x - y] for x, y in pairs)
 
 
 def _enforce_csrf(ctx: Ctx) -> None:
     origin = ctx.header("origin")
     if origin is not None and origin != ctx.base:
-        raise detail(403, f"CSRF Failed: Origin checking failed - {origin} does not match any trusted origins.")
+        raise detail(
+            403,
+            f"CSRF Failed: Origin checking failed - {origin} does not match any trusted origins.",
+        )
     secret = ctx.cookies.get("csrftoken")
     if secret is None:
         raise detail(403, "CSRF Failed: CSRF cookie not set.")
@@ -179,14 +184,19 @@ def login(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     email = data.get("email") or ""
     password = data.get("password")
     if password in (None, ""):
-        raise field_error("password", "This field is required." if password is None else "This field may not be blank.")
+        raise field_error(
+            "password",
+            "This field is required." if password is None else "This field may not be blank.",
+        )
     user = None
     if username:
         user = srv.state.user_by_name(str(username))
     elif email:
         user = next((u for u in srv.state.users.values() if u.email == email), None)
     else:
-        raise field_error("non_field_errors", 'Must include either "username" or "email" and "password".')
+        raise field_error(
+            "non_field_errors", 'Must include either "username" or "email" and "password".'
+        )
     if user is None or user.password != password or not user.is_active:
         raise field_error("non_field_errors", "Unable to log in with provided credentials.")
     user.last_login = srv.now()
@@ -235,9 +245,25 @@ def token_json(ctx: Ctx, token: AccessToken, *, with_value: bool = False) -> dic
 
 
 TOKEN_LIST = ListSpec(
-    filter_fields=("created_date", "expiry_date", "id", "last_used_date", "name", "read_only", "updated_date"),
+    filter_fields=(
+        "created_date",
+        "expiry_date",
+        "id",
+        "last_used_date",
+        "name",
+        "read_only",
+        "updated_date",
+    ),
     search_fields=("name",),
-    sort_fields=("created_date", "expiry_date", "id", "last_used_date", "name", "read_only", "updated_date"),
+    sort_fields=(
+        "created_date",
+        "expiry_date",
+        "id",
+        "last_used_date",
+        "name",
+        "read_only",
+        "updated_date",
+    ),
     simple_filters=("name", "read_only"),
     default_sort="-id",
 )
@@ -260,9 +286,15 @@ def _parse_write(srv: FakeServer, data: dict[str, Any], *, partial: bool) -> dic
     if "name" in data or not partial:
         name = data.get("name")
         if name is None:
-            raise field_error("name", "This field is required." if "name" not in data else "This field may not be null.")
+            raise field_error(
+                "name",
+                "This field is required." if "name" not in data else "This field may not be null.",
+            )
         if not isinstance(name, str) or not name.strip():
-            raise field_error("name", "This field may not be blank." if isinstance(name, str) else "Not a valid string.")
+            raise field_error(
+                "name",
+                "This field may not be blank." if isinstance(name, str) else "Not a valid string.",
+            )
         out["name"] = name
     if "read_only" in data:
         value = data["read_only"]
@@ -363,7 +395,11 @@ def delete_token(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
 def token_self(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     if ctx.token is None:
         # The endpoint authenticates with access tokens only.
-        if ctx.auth_kind is None or ctx.header("authorization") is None or ctx.auth_kind == "session":
+        if (
+            ctx.auth_kind is None
+            or ctx.header("authorization") is None
+            or ctx.auth_kind == "session"
+        ):
             raise ApiError(401, {"detail": NOT_AUTHENTICATED}, (("WWW-Authenticate", "Bearer"),))
         raise ApiError(401, {"detail": NOT_AUTHENTICATED}, (("WWW-Authenticate", "Bearer"),))
     return render(ctx, 200, token_json(ctx, ctx.token))

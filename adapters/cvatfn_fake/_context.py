@@ -102,7 +102,7 @@ class Ctx:
             try:
                 value = json.loads(body.decode("utf-8"))
             except (UnicodeDecodeError, ValueError) as exc:
-                raise detail(400, f"JSON parse error - {exc}")
+                raise detail(400, f"JSON parse error - {exc}") from None
             if not isinstance(value, dict):
                 non_field = "Invalid data. Expected a dictionary, but got {}."
                 raise ApiError(400, {"non_field_errors": [non_field.format(_type_name(value))]})

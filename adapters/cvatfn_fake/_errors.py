@@ -2,8 +2,9 @@
 
 Theory of operation
 -------------------
-Handlers never build error responses by hand: they raise :class:`ApiError` (usually built by
-one of the helpers below: ``raise not_found("Task")``) and :meth:`FakeServer.handle` turns it into an HTTP response.
+Handlers never build error responses by hand: they raise :class:`ApiError` (usually built
+by one of the helpers below: ``raise not_found("Task")``) and :meth:`FakeServer.handle`
+turns it into an HTTP response.
 The bodies are the ones Django REST framework produces for CVAT:
 
 * validation errors are ``{"field": ["message"]}`` or, when raised outside a field,

@@ -30,7 +30,10 @@ class _Handler(BaseHTTPRequestHandler):
     server_version = "cvatfn_fake"
     sys_version = ""
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def version_string(self) -> str:
+        return self.server_version
+
+    def log_message(self, format: str, *args: object) -> None:
         return
 
     def _body(self) -> bytes:
@@ -58,13 +61,12 @@ class _Handler(BaseHTTPRequestHandler):
         )
         response = self.fake.handle(request)
         self.send_response(response.status)
-        sent_length = False
+        length = response.header("content-length") or str(len(response.body))
         for name, value in response.headers:
             if name.lower() in ("content-length", "connection", "transfer-encoding"):
                 continue
             self.send_header(name, value)
-        if not sent_length:
-            self.send_header("Content-Length", str(len(response.body)))
+        self.send_header("Content-Length", length)
         self.end_headers()
         if self.command != "HEAD" and response.body:
             self.wfile.write(response.body)

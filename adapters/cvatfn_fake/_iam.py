@@ -102,7 +102,11 @@ def request_org(ctx: Ctx) -> OrgScope:
 
 def check_list_scope(ctx: Ctx, user: User, scope: OrgScope) -> None:
     """``list`` is allowed in the sandbox and, in an organization, to members only."""
-    if scope.org is not None and not user.is_superuser and role(ctx.server, scope.org.id, user) is None:
+    if (
+        scope.org is not None
+        and not user.is_superuser
+        and role(ctx.server, scope.org.id, user) is None
+    ):
         raise detail(403, "You do not have permission to perform this action.")
 
 
@@ -149,7 +153,11 @@ def visible_project(srv: FakeServer, user: User, scope: OrgScope, project: Proje
     if user.is_superuser:
         return True
     owner, assignee = _project_rel(project, user)
-    if scope.org is not None and has_priv(user, "user") and has_role(srv, scope.org.id, user, "maintainer"):
+    if (
+        scope.org is not None
+        and has_priv(user, "user")
+        and has_role(srv, scope.org.id, user, "maintainer")
+    ):
         return True
     return owner or assignee
 
@@ -222,7 +230,11 @@ def visible_task(srv: FakeServer, user: User, scope: OrgScope, task: Task) -> bo
         return False
     if user.is_superuser:
         return True
-    if scope.org is not None and has_priv(user, "user") and has_role(srv, scope.org.id, user, "maintainer"):
+    if (
+        scope.org is not None
+        and has_priv(user, "user")
+        and has_role(srv, scope.org.id, user, "maintainer")
+    ):
         return True
     return any(_task_rel(srv, task, user))
 
@@ -264,7 +276,11 @@ def visible_job(srv: FakeServer, user: User, scope: OrgScope, job: Job) -> bool:
         return False
     if user.is_superuser:
         return True
-    if scope.org is not None and has_priv(user, "user") and has_role(srv, scope.org.id, user, "maintainer"):
+    if (
+        scope.org is not None
+        and has_priv(user, "user")
+        and has_role(srv, scope.org.id, user, "maintainer")
+    ):
         return True
     task_staff, job_assignee = _job_staff(srv, job, user)
     return task_staff or job_assignee
@@ -277,16 +293,20 @@ def can_issue(srv: FakeServer, user: User, issue: Issue, scope: str) -> bool:
     job = srv.state.jobs[issue.job_id]
     task = srv.state.tasks[job.task_id]
     task_staff, job_assignee = _job_staff(srv, job, user)
-    mine = issue.owner_id == user.id or issue.assignee_id == user.id
+    mine = user.id in (issue.owner_id, issue.assignee_id)
     org = task.org_id
     manager = org is not None and has_priv(user, "user") and has_role(srv, org, user, "maintainer")
     member = org is None or has_role(srv, org, user, "worker")
     if scope == "view":
         return manager or (member and (mine or task_staff or job_assignee))
     if scope == "update":
-        return manager or (member and has_priv(user, "worker") and (mine or task_staff or job_assignee))
+        return manager or (
+            member and has_priv(user, "worker") and (mine or task_staff or job_assignee)
+        )
     if scope == "delete":
-        return manager or (member and has_priv(user, "worker") and (issue.owner_id == user.id or task_staff))
+        return manager or (
+            member and has_priv(user, "worker") and (issue.owner_id == user.id or task_staff)
+        )
     return False
 
 
@@ -297,7 +317,11 @@ def visible_issue(srv: FakeServer, user: User, scope: OrgScope, issue: Issue) ->
         return False
     if user.is_superuser:
         return True
-    if scope.org is not None and has_priv(user, "user") and has_role(srv, scope.org.id, user, "maintainer"):
+    if (
+        scope.org is not None
+        and has_priv(user, "user")
+        and has_role(srv, scope.org.id, user, "maintainer")
+    ):
         return True
     task_staff, job_assignee = _job_staff(srv, job, user)
-    return issue.owner_id == user.id or issue.assignee_id == user.id or task_staff or job_assignee
+    return user.id in (issue.owner_id, issue.assignee_id) or task_staff or job_assignee

@@ -18,8 +18,13 @@ from typing import Literal
 MediaKind = Literal["image", "video", "archive", "other"]
 
 _ARCHIVES = {
-    "application/zip", "application/x-zip-compressed", "application/x-tar", "application/gzip",
-    "application/x-7z-compressed", "application/x-rar-compressed", "application/x-bzip2",
+    "application/zip",
+    "application/x-zip-compressed",
+    "application/x-tar",
+    "application/gzip",
+    "application/x-7z-compressed",
+    "application/x-rar-compressed",
+    "application/x-bzip2",
 }
 
 
@@ -48,7 +53,8 @@ def image_size(data: bytes) -> tuple[int, int]:
     Example:
         >>> import base64
         >>> png = base64.b64decode(
-        ...     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAADCAAAAACcgYFdAAAAC0lEQVR4nGNggAIAAAkAAftSuKkAAAAASUVORK5CYII=")
+        ...     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAADCAAAAACcgYFdAAAAC0lEQVR4nGNggAIAAAkAAftSuKkAAAAA"
+        ...     "SUVORK5CYII=")
         >>> image_size(png)
         (2, 3)
     """

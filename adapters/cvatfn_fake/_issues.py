@@ -20,7 +20,15 @@ from ._auth import require_user
 from ._context import Ctx, absolute, isodate, render, user_ref
 from ._errors import ApiError, invalid, not_found, permission_denied
 from ._fields import Fields, present
-from ._iam import can_issue, can_job, check_list_scope, has_priv, has_role, request_org, visible_issue
+from ._iam import (
+    can_issue,
+    can_job,
+    check_list_scope,
+    has_priv,
+    has_role,
+    request_org,
+    visible_issue,
+)
 from ._listing import ListSpec, paginate
 from ._state import Comment, Issue
 
@@ -95,7 +103,10 @@ def _position(fields: Fields) -> Any:
         if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in position):
             fields.error("position", "A valid number is required.")
         elif len(position) < 2 or len(position) % 2:
-            fields.error("position", "Invalid position: the number of coordinates must be even and at least 2.")
+            fields.error(
+                "position",
+                "Invalid position: the number of coordinates must be even and at least 2.",
+            )
     return position
 
 
@@ -104,7 +115,9 @@ def list_issues(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     scope = request_org(ctx)
     check_list_scope(ctx, user, scope)
     items = [i for i in srv.state.issues.values() if visible_issue(srv, user, scope, i)]
-    return paginate(ctx, ISSUE_LIST, items, lambda i, n: _issue_value(srv, i, n), lambda i: issue_json(ctx, i))
+    return paginate(
+        ctx, ISSUE_LIST, items, lambda i, n: _issue_value(srv, i, n), lambda i: issue_json(ctx, i)
+    )
 
 
 def create_issue(srv: FakeServer, ctx: Ctx) -> HttpResponse:
@@ -125,7 +138,13 @@ def create_issue(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     if not (can_job(srv, user, job, "view") and has_priv(user, "worker")):
         raise permission_denied()
     if not job.start_frame <= frame <= job.stop_frame:
-        raise invalid({"non_field_errors": [f"The frame number should be in the [{job.start_frame}, {job.stop_frame}] range"]})
+        raise invalid(
+            {
+                "non_field_errors": [
+                    f"The frame number should be in the [{job.start_frame}, {job.stop_frame}] range"
+                ]
+            }
+        )
     now = srv.now()
     issue = Issue(
         id=srv.state.next_id("issue"),
@@ -204,10 +223,17 @@ def list_comments(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     scope = request_org(ctx)
     check_list_scope(ctx, user, scope)
     items = [
-        c for c in srv.state.comments.values()
+        c
+        for c in srv.state.comments.values()
         if visible_issue(srv, user, scope, srv.state.issues[c.issue_id])
     ]
-    return paginate(ctx, COMMENT_LIST, items, lambda c, n: _comment_value(srv, c, n), lambda c: comment_json(ctx, c))
+    return paginate(
+        ctx,
+        COMMENT_LIST,
+        items,
+        lambda c, n: _comment_value(srv, c, n),
+        lambda c: comment_json(ctx, c),
+    )
 
 
 def create_comment(srv: FakeServer, ctx: Ctx) -> HttpResponse:
@@ -222,7 +248,14 @@ def create_comment(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     if not can_issue(srv, user, issue, "view"):
         raise permission_denied()
     now = srv.now()
-    comment = Comment(srv.state.next_id("comment"), issue.id, user.id, message if present(message) else "", now, now)
+    comment = Comment(
+        srv.state.next_id("comment"),
+        issue.id,
+        user.id,
+        message if present(message) else "",
+        now,
+        now,
+    )
     srv.state.comments[comment.id] = comment
     return render(ctx, 201, comment_json(ctx, comment))
 

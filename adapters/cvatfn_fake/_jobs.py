@@ -37,17 +37,51 @@ STAGES = ("annotation", "validation", "acceptance")
 STATES = ("new", "in progress", "completed", "rejected")
 JOB_LIST = ListSpec(
     filter_fields=(
-        "assignee", "dimension", "id", "media_type", "mode", "parent_job_id", "project_id",
-        "project_name", "stage", "state", "task_id", "task_name", "type", "updated_date",
+        "assignee",
+        "dimension",
+        "id",
+        "media_type",
+        "mode",
+        "parent_job_id",
+        "project_id",
+        "project_name",
+        "stage",
+        "state",
+        "task_id",
+        "task_name",
+        "type",
+        "updated_date",
     ),
     search_fields=("assignee", "project_name", "task_name"),
     sort_fields=(
-        "assignee", "dimension", "id", "media_type", "mode", "parent_job_id", "project_id",
-        "project_name", "stage", "state", "task_id", "task_name", "type", "updated_date",
+        "assignee",
+        "dimension",
+        "id",
+        "media_type",
+        "mode",
+        "parent_job_id",
+        "project_id",
+        "project_name",
+        "stage",
+        "state",
+        "task_id",
+        "task_name",
+        "type",
+        "updated_date",
     ),
     simple_filters=(
-        "assignee", "dimension", "media_type", "mode", "parent_job_id", "project_id",
-        "project_name", "stage", "state", "task_id", "task_name", "type",
+        "assignee",
+        "dimension",
+        "media_type",
+        "mode",
+        "parent_job_id",
+        "project_id",
+        "project_name",
+        "stage",
+        "state",
+        "task_id",
+        "task_name",
+        "type",
     ),
     choices={
         "stage": STAGES,
@@ -60,7 +94,9 @@ JOB_LIST = ListSpec(
 )
 
 
-def segments(size: int, segment_size: int, overlap: int | None, mode: str) -> tuple[list[tuple[int, int]], int, int]:
+def segments(
+    size: int, segment_size: int, overlap: int | None, mode: str
+) -> tuple[list[tuple[int, int]], int, int]:
     """``([(start, stop), ...], segment_size, overlap)`` as CVAT computes them.
 
     Example:
@@ -74,7 +110,9 @@ def segments(size: int, segment_size: int, overlap: int | None, mode: str) -> tu
     default = 5 if mode == "interpolation" else 0
     overlap = min(overlap if overlap is not None else default, segment_size // 2)
     step = segment_size - overlap
-    result = [(start, min(start + segment_size - 1, size - 1)) for start in range(0, size - overlap, step)]
+    result = [
+        (start, min(start + segment_size - 1, size - 1)) for start in range(0, size - overlap, step)
+    ]
     return result, segment_size, overlap
 
 
@@ -89,7 +127,9 @@ def create_jobs(srv: FakeServer, task: Task, job_sizes: list[int] | None) -> Non
             start += count
         task.segment_size, task.overlap = 0, 0
     else:
-        bounds, task.segment_size, task.overlap = segments(size, task.segment_size, task.overlap, task.mode)
+        bounds, task.segment_size, task.overlap = segments(
+            size, task.segment_size, task.overlap, task.mode
+        )
     now = srv.now()
     for start, stop in bounds:
         job = Job(
@@ -137,7 +177,9 @@ def job_json(ctx: Ctx, job: Job) -> dict[str, Any]:
         "id": job.id,
         "task_id": task.id,
         "project_id": task.project_id,
-        "assignee": user_ref(ctx, srv.state.users.get(job.assignee_id) if job.assignee_id else None),
+        "assignee": user_ref(
+            ctx, srv.state.users.get(job.assignee_id) if job.assignee_id else None
+        ),
         "guide_id": None,
         "dimension": task.dimension,
         "bug_tracker": bug_tracker or None,
@@ -149,7 +191,9 @@ def job_json(ctx: Ctx, job: Job) -> dict[str, Any]:
         "start_frame": job.start_frame,
         "stop_frame": job.stop_frame,
         "data_chunk_size": data.chunk_size if data is not None else None,
-        "data_compressed_chunk_type": data.compressed_chunk_type if data is not None else "imageset",
+        "data_compressed_chunk_type": data.compressed_chunk_type
+        if data is not None
+        else "imageset",
         "data_original_chunk_type": data.original_chunk_type if data is not None else "imageset",
         "created_date": isodate(job.created),
         "updated_date": isodate(job.updated),
@@ -196,7 +240,9 @@ def list_jobs(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     scope = request_org(ctx)
     check_list_scope(ctx, user, scope)
     items = [j for j in srv.state.jobs.values() if visible_job(srv, user, scope, j)]
-    return paginate(ctx, JOB_LIST, items, lambda j, n: _value(srv, j, n), lambda j: job_json(ctx, j))
+    return paginate(
+        ctx, JOB_LIST, items, lambda j, n: _value(srv, j, n), lambda j: job_json(ctx, j)
+    )
 
 
 def get_job(srv: FakeServer, ctx: Ctx, job_id: str | int, scope: str) -> Job:
@@ -227,10 +273,16 @@ def update_job(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     job = get_job(srv, ctx, id, "view")
     user = require_user(ctx)
     data = ctx.data()
-    for key, scope in (("stage", "update:stage"), ("state", "update:state"), ("assignee", "update:assignee")):
+    for key, scope in (
+        ("stage", "update:stage"),
+        ("state", "update:state"),
+        ("assignee", "update:assignee"),
+    ):
         if key in data and not can_job(srv, user, job, scope):
             raise permission_denied()
-    if not {"stage", "state", "assignee"} & data.keys() and not can_job(srv, user, job, "update:state"):
+    if not {"stage", "state", "assignee"} & data.keys() and not can_job(
+        srv, user, job, "update:state"
+    ):
         raise permission_denied()
     fields = Fields(data, partial=True)
     stage = fields.choice("stage", STAGES)
@@ -273,7 +325,9 @@ def retrieve_job_meta(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
             step = int(task.data.frame_filter.split("=")[-1])
         meta["start_frame"] = task.data.start_frame + job.start_frame * step
         meta["stop_frame"] = task.data.start_frame + job.stop_frame * step
-    meta["deleted_frames"] = [f for f in meta["deleted_frames"] if job.start_frame <= f <= job.stop_frame]
+    meta["deleted_frames"] = [
+        f for f in meta["deleted_frames"] if job.start_frame <= f <= job.stop_frame
+    ]
     return render(ctx, 200, meta)
 
 

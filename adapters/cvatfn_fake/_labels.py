@@ -30,14 +30,44 @@ if TYPE_CHECKING:
     from ._server import FakeServer
 
 LABEL_TYPES = (
-    "any", "cuboid", "ellipse", "mask", "points", "polygon", "polyline", "rectangle",
-    "skeleton", "interval", "tag",
+    "any",
+    "cuboid",
+    "ellipse",
+    "mask",
+    "points",
+    "polygon",
+    "polyline",
+    "rectangle",
+    "skeleton",
+    "interval",
+    "tag",
 )
 INPUT_TYPES = ("checkbox", "radio", "number", "text", "select")
 _PALETTE = (
-    "#33ddff", "#fa3253", "#34d1b7", "#ff007c", "#ff6037", "#ddff33", "#24b353", "#b83df5",
-    "#66ff66", "#32b7fa", "#ffcc33", "#83e070", "#fafa37", "#5986b3", "#8c78f0", "#ff6a4d",
-    "#f078f0", "#2a7dd1", "#b25050", "#cc3366", "#cc9933", "#aaf0d1", "#ff00cc", "#3df53d",
+    "#33ddff",
+    "#fa3253",
+    "#34d1b7",
+    "#ff007c",
+    "#ff6037",
+    "#ddff33",
+    "#24b353",
+    "#b83df5",
+    "#66ff66",
+    "#32b7fa",
+    "#ffcc33",
+    "#83e070",
+    "#fafa37",
+    "#5986b3",
+    "#8c78f0",
+    "#ff6a4d",
+    "#f078f0",
+    "#2a7dd1",
+    "#b25050",
+    "#cc3366",
+    "#cc9933",
+    "#aaf0d1",
+    "#ff00cc",
+    "#3df53d",
 )
 LABEL_LIST = ListSpec(
     filter_fields=("color", "id", "name", "parent", "parent_id", "type"),
@@ -64,7 +94,9 @@ def attribute_json(attr: Attribute) -> dict[str, Any]:
 
 
 def children(srv: FakeServer, label: Label) -> list[Label]:
-    return sorted((lb for lb in srv.state.labels.values() if lb.parent_id == label.id), key=lambda lb: lb.id)
+    return sorted(
+        (lb for lb in srv.state.labels.values() if lb.parent_id == label.id), key=lambda lb: lb.id
+    )
 
 
 def label_json(srv: FakeServer, label: Label) -> dict[str, Any]:
@@ -122,14 +154,18 @@ def _check_attributes(raw: Any, errors: dict[str, Any]) -> list[dict[str, Any]]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        errors["attributes"] = {"non_field_errors": [f'Expected a list of items but got type "{type(raw).__name__}".']}
+        errors["attributes"] = {
+            "non_field_errors": [f'Expected a list of items but got type "{type(raw).__name__}".']
+        }
         return []
     result: list[dict[str, Any]] = []
     nested: list[dict[str, Any]] = []
     failed = False
     for item in raw:  # type: ignore[var-annotated]
         if not isinstance(item, dict):
-            nested.append({"non_field_errors": ["Invalid data. Expected a dictionary, but got str."]})
+            nested.append(
+                {"non_field_errors": ["Invalid data. Expected a dictionary, but got str."]}
+            )
             failed = True
             continue
         fields = Fields(item, partial=False)  # type: ignore[arg-type]
@@ -165,12 +201,23 @@ def _check_attributes(raw: Any, errors: dict[str, Any]) -> list[dict[str, Any]]:
 def validate_labels(raw: Any, *, partial: bool) -> list[dict[str, Any]]:
     """Validate a ``labels`` list (raises the nested DRF error structure)."""
     if not isinstance(raw, list):
-        raise ApiError(400, {"labels": {"non_field_errors": [f'Expected a list of items but got type "{type(raw).__name__}".']}})
+        raise ApiError(
+            400,
+            {
+                "labels": {
+                    "non_field_errors": [
+                        f'Expected a list of items but got type "{type(raw).__name__}".'
+                    ]
+                }
+            },
+        )
     result: list[dict[str, Any]] = []
     nested: list[dict[str, Any]] = []
     for item in raw:  # type: ignore[var-annotated]
         if not isinstance(item, dict):
-            raise ApiError(400, {"labels": [{"non_field_errors": ["Invalid data. Expected a dictionary."]}]})
+            raise ApiError(
+                400, {"labels": [{"non_field_errors": ["Invalid data. Expected a dictionary."]}]}
+            )
         fields = Fields(item, partial=partial)  # type: ignore[arg-type]
         label_id = fields.integer("id")
         name = fields.string("name", required=True, max_length=64)
@@ -209,7 +256,9 @@ def validate_labels(raw: Any, *, partial: bool) -> list[dict[str, Any]]:
     return result
 
 
-def _unique_check(srv: FakeServer, parent: Parent, parent_label: int | None, name: str, exclude: int | None) -> None:
+def _unique_check(
+    srv: FakeServer, parent: Parent, parent_label: int | None, name: str, exclude: int | None
+) -> None:
     for label in labels_of(srv, parent, top_level=False):
         if label.parent_id == parent_label and label.name == name and label.id != exclude:
             raise invalid("All label names must be unique")
@@ -221,7 +270,9 @@ def _make_attribute(srv: FakeServer, spec: dict[str, Any]) -> Attribute:
         name=spec["name"],
         mutable=spec["mutable"],
         input_type=spec["input_type"],
-        default_value=spec["default_value"] if spec["default_value"] is not None else (spec["values"][0] if spec["values"] else ""),
+        default_value=spec["default_value"]
+        if spec["default_value"] is not None
+        else (spec["values"][0] if spec["values"] else ""),
         values=spec["values"],
     )
 
@@ -269,7 +320,11 @@ def update_labels(
     for spec in specs:
         if spec["id"] is not None:
             label = srv.state.labels.get(spec["id"])
-            owner = None if label is None else (label.project_id if kind == "project" else label.task_id)
+            owner = (
+                None
+                if label is None
+                else (label.project_id if kind == "project" else label.task_id)
+            )
             if label is None or owner != pid:
                 raise detail(404, "Not found label with id #{} to change".format(spec["id"]))
             new_type = spec["type"] or label.type
@@ -308,7 +363,9 @@ def update_labels(
             if attr_spec["id"] is not None:
                 existing = next((a for a in label.attributes if a.id == attr_spec["id"]), None)
                 if existing is None:
-                    raise detail(404, "Attribute with id #{} does not exist".format(attr_spec["id"]))
+                    raise detail(
+                        404, "Attribute with id #{} does not exist".format(attr_spec["id"])
+                    )
             else:
                 existing = next((a for a in label.attributes if a.name == attr_spec["name"]), None)
             if existing is None:
@@ -336,7 +393,11 @@ def label_parent(srv: FakeServer, label: Label) -> tuple[str, Any]:
 def _can(srv: FakeServer, ctx: Ctx, label: Label, scope: str) -> bool:
     user = require_user(ctx)
     kind, parent = label_parent(srv, label)
-    return can_project(srv, user, parent, scope) if kind == "project" else can_task(srv, user, parent, scope)
+    return (
+        can_project(srv, user, parent, scope)
+        if kind == "project"
+        else can_task(srv, user, parent, scope)
+    )
 
 
 def _value(srv: FakeServer, label: Label, name: str) -> Any:
@@ -364,7 +425,9 @@ def list_labels(srv: FakeServer, ctx: Ctx) -> HttpResponse:
         if not can_job(srv, user, job, "view"):
             raise permission_denied()
         task = srv.state.tasks[job.task_id]
-        parent: Parent = ("project", task.project_id) if task.project_id is not None else ("task", task.id)
+        parent: Parent = (
+            ("project", task.project_id) if task.project_id is not None else ("task", task.id)
+        )
         items = labels_of(srv, parent, top_level=top_level)
     elif "task_id" in ids:
         task = srv.state.tasks.get(number)
@@ -389,11 +452,15 @@ def list_labels(srv: FakeServer, ctx: Ctx) -> HttpResponse:
                 continue
             kind, owner = label_parent(srv, label)
             visible = (
-                visible_project(srv, user, scope, owner) if kind == "project" else visible_task(srv, user, scope, owner)
+                visible_project(srv, user, scope, owner)
+                if kind == "project"
+                else visible_task(srv, user, scope, owner)
             )
             if visible:
                 items.append(label)
-    return paginate(ctx, LABEL_LIST, items, lambda lb, n: _value(srv, lb, n), lambda lb: label_json(srv, lb))
+    return paginate(
+        ctx, LABEL_LIST, items, lambda lb, n: _value(srv, lb, n), lambda lb: label_json(srv, lb)
+    )
 
 
 def _get_label(srv: FakeServer, ctx: Ctx, label_id: str, scope: str) -> Label:
@@ -413,7 +480,10 @@ def update_label(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     label = _get_label(srv, ctx, id, "update:desc")
     data = dict(ctx.data())
     if data.get("deleted"):
-        raise non_field_error("Labels cannot be deleted by updating in this endpoint. Please use the DELETE method instead.")
+        raise non_field_error(
+            "Labels cannot be deleted by updating in this endpoint. "
+            "Please use the DELETE method instead."
+        )
     data["id"] = label.id
     data.setdefault("name", label.name)
     specs = validate_labels([data], partial=True)

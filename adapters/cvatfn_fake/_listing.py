@@ -149,7 +149,9 @@ class _Filter:
                 name = self.field(args[0])
                 item_value = self.value(item, name)
                 options = args[1] if isinstance(args[1], list) else [args[1]]  # type: ignore[var-annotated]
-                return any(_compare("==", item_value, _coerce(item_value, o, name)) for o in options)  # type: ignore[var-annotated]
+                return any(
+                    _compare("==", item_value, _coerce(item_value, o, name)) for o in options
+                )  # type: ignore[var-annotated]
             name = self.field(args[1])
             item_value = self.value(item, name)
             if item_value is None:
@@ -163,7 +165,9 @@ class _Filter:
         raise _invalid(f"filter: {op} operation with {args!r} arguments is not implemented")
 
 
-def _simple_filter(ctx: Ctx, spec: ListSpec, items: list[T], value: Callable[[T, str], Any]) -> list[T]:
+def _simple_filter(
+    ctx: Ctx, spec: ListSpec, items: list[T], value: Callable[[T, str], Any]
+) -> list[T]:
     for name in spec.simple_filters:
         raw = ctx.q(name)
         if raw is None:
@@ -187,7 +191,7 @@ def _simple_filter(ctx: Ctx, spec: ListSpec, items: list[T], value: Callable[[T,
                     raise ApiError(400, {name: ["Enter a number."]}) from None
             else:
                 wanted = raw
-            if (item_value is not None and item_value == wanted) or (item_value is None and raw == "" and False):
+            if item_value is not None and item_value == wanted:
                 kept.append(item)
         items = kept
     return items
@@ -249,7 +253,9 @@ def _with_page(url: str, page: int | None) -> str:
         params.pop("page", None)
     else:
         params["page"] = [str(page)]
-    return urlunsplit((scheme, netloc, path, urlencode(sorted(params.items()), doseq=True), fragment))
+    return urlunsplit(
+        (scheme, netloc, path, urlencode(sorted(params.items()), doseq=True), fragment)
+    )
 
 
 def filter_items(
@@ -294,7 +300,7 @@ def paginate(
         try:
             page = int(raw_page)
         except ValueError:
-            raise detail(404, "Invalid page.")
+            raise detail(404, "Invalid page.") from None
         if page < 1 or page > pages:
             raise detail(404, "Invalid page.")
     start = (page - 1) * size

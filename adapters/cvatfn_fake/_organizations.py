@@ -68,7 +68,9 @@ def _create_org(
     srv: FakeServer, user: User, slug: str, name: str, description: str, contact: dict[str, Any]
 ) -> Organization:
     now = srv.now()
-    org = Organization(srv.state.next_id("organization"), slug, name, description, contact, user.id, now, now)
+    org = Organization(
+        srv.state.next_id("organization"), slug, name, description, contact, user.id, now, now
+    )
     srv.state.organizations[org.id] = org
     mid = srv.state.next_id("membership")
     srv.state.memberships[mid] = Membership(mid, org.id, user.id, "owner", True, now, None)
@@ -155,14 +157,19 @@ def list_orgs(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     return paginate(ctx, ORG_LIST, orgs, value, lambda o: org_json(ctx, o))
 
 
-def _read_org(srv: FakeServer, data: dict[str, Any], *, partial: bool, current: int | None) -> dict[str, Any]:
+def _read_org(
+    srv: FakeServer, data: dict[str, Any], *, partial: bool, current: int | None
+) -> dict[str, Any]:
     fields = Fields(data, partial=partial)
     slug = fields.string("slug", required=True, max_length=16)
     name = fields.string("name", max_length=64, blank=True)
     description = fields.string("description", blank=True)
     if present(slug):
         if not _SLUG.match(slug):
-            fields.error("slug", 'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.')
+            fields.error(
+                "slug",
+                'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.',
+            )
         elif any(o.slug == slug and o.id != current for o in srv.state.organizations.values()):
             fields.error("slug", "organization with this slug already exists.")
     contact = data.get("contact", {}) if "contact" in data else None
@@ -184,8 +191,12 @@ def create_org(srv: FakeServer, ctx: Ctx) -> HttpResponse:
         raise permission_denied()
     values = _read_org(srv, ctx.data(), partial=False, current=None)
     org = _create_org(
-        srv, user, values["slug"], values.get("name") or values["slug"],
-        values.get("description", ""), values.get("contact", {}),
+        srv,
+        user,
+        values["slug"],
+        values.get("name") or values["slug"],
+        values.get("description", ""),
+        values.get("contact", {}),
     )
     return render(ctx, 201, org_json(ctx, org))
 
@@ -245,7 +256,9 @@ def list_memberships(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     elif scope.specified:
         items = []
     else:
-        mine = {m.org_id for m in srv.state.memberships.values() if m.user_id == user.id and m.is_active}
+        mine = {
+            m.org_id for m in srv.state.memberships.values() if m.user_id == user.id and m.is_active
+        }
         items = [m for m in srv.state.memberships.values() if m.org_id in mine]
 
     def value(m: Membership, name: str) -> Any:
@@ -273,7 +286,11 @@ def _can_manage(srv: FakeServer, user: User, membership: Membership, new_role: s
     if own == "owner":
         return membership.user_id != user.id
     if own == "maintainer":
-        return membership.role in ("worker", "supervisor") and new_role in (None, "worker", "supervisor")
+        return membership.role in ("worker", "supervisor") and new_role in (
+            None,
+            "worker",
+            "supervisor",
+        )
     return False
 
 
@@ -314,8 +331,10 @@ def list_invitations(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     for inv in srv.state.invitations.values():
         if scope.specified and (scope.org is None or inv.org_id != scope.org.id):
             continue
-        if user.is_superuser or inv.user_id == user.id or inv.owner_id == user.id or has_role(
-            srv, inv.org_id, user, "maintainer"
+        if (
+            user.is_superuser
+            or user.id in (inv.user_id, inv.owner_id)
+            or has_role(srv, inv.org_id, user, "maintainer")
         ):
             items.append(inv)
 
@@ -342,7 +361,11 @@ def create_invitation(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     if org is None:
         raise permission_denied()
     own = role(srv, org.id, user)
-    allowed = user.is_superuser or own == "owner" or (own == "maintainer" and new_role in ("worker", "supervisor"))
+    allowed = (
+        user.is_superuser
+        or own == "owner"
+        or (own == "maintainer" and new_role in ("worker", "supervisor"))
+    )
     if not allowed:
         raise permission_denied()
     if new_role == "owner":
@@ -371,8 +394,11 @@ def _get_invitation(srv: FakeServer, ctx: Ctx, key: str) -> tuple[User, Invitati
 
 def retrieve_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
     user, inv = _get_invitation(srv, ctx, key)
-    if not (user.is_superuser or inv.user_id == user.id or inv.owner_id == user.id
-            or has_role(srv, inv.org_id, user, "maintainer")):
+    if not (
+        user.is_superuser
+        or user.id in (inv.user_id, inv.owner_id)
+        or has_role(srv, inv.org_id, user, "maintainer")
+    ):
         raise permission_denied()
     return render(ctx, 200, invitation_json(ctx, inv))
 
@@ -386,7 +412,9 @@ def accept_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
     if inv.user_id != user.id:
         raise permission_denied()
     if _expired(srv, inv):
-        raise detail(400, "Your invitation is expired. Please contact organization owner to renew it.")
+        raise detail(
+            400, "Your invitation is expired. Please contact organization owner to renew it."
+        )
     if inv.accepted:
         raise detail(400, "Your invitation is already accepted.")
     inv.accepted = True
@@ -413,7 +441,11 @@ def decline_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
 
 def resend_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
     user, inv = _get_invitation(srv, ctx, key)
-    if not (user.is_superuser or inv.owner_id == user.id or has_role(srv, inv.org_id, user, "maintainer")):
+    if not (
+        user.is_superuser
+        or inv.owner_id == user.id
+        or has_role(srv, inv.org_id, user, "maintainer")
+    ):
         raise permission_denied()
     inv.sent = srv.now()
     return render(ctx, 204, None)
@@ -421,7 +453,11 @@ def resend_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
 
 def delete_invitation(srv: FakeServer, ctx: Ctx, key: str) -> HttpResponse:
     user, inv = _get_invitation(srv, ctx, key)
-    if not (user.is_superuser or inv.owner_id == user.id or has_role(srv, inv.org_id, user, "maintainer")):
+    if not (
+        user.is_superuser
+        or inv.owner_id == user.id
+        or has_role(srv, inv.org_id, user, "maintainer")
+    ):
         raise permission_denied()
     membership = _membership_of(srv, inv)
     if membership is not None and not membership.is_active:

@@ -42,7 +42,11 @@ PROJECT_LIST = ListSpec(
 def storage_json(storage: Storage | None) -> dict[str, Any] | None:
     if storage is None:
         return None
-    return {"id": storage.id, "location": storage.location, "cloud_storage_id": storage.cloud_storage_id}
+    return {
+        "id": storage.id,
+        "location": storage.location,
+        "cloud_storage_id": storage.cloud_storage_id,
+    }
 
 
 def read_storage(srv: FakeServer, fields: Fields, name: str) -> Storage | None:
@@ -53,7 +57,11 @@ def read_storage(srv: FakeServer, fields: Fields, name: str) -> Storage | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        fields.errors[name] = {"non_field_errors": [f"Invalid data. Expected a dictionary, but got {type(raw).__name__}."]}
+        fields.errors[name] = {
+            "non_field_errors": [
+                f"Invalid data. Expected a dictionary, but got {type(raw).__name__}."
+            ]
+        }
         return None
     location = raw.get("location", "local")  # type: ignore[union-attr]
     cloud_id = raw.get("cloud_storage_id")  # type: ignore[union-attr]
@@ -61,10 +69,16 @@ def read_storage(srv: FakeServer, fields: Fields, name: str) -> Storage | None:
         fields.errors[name] = {"location": [f'"{location}" is not a valid choice.']}
         return None
     if cloud_id:
-        fields.errors[name] = {"non_field_errors": [f"The specified cloud storage {cloud_id} does not exist."]}
+        fields.errors[name] = {
+            "non_field_errors": [f"The specified cloud storage {cloud_id} does not exist."]
+        }
         return None
     if location == "cloud_storage":
-        fields.errors[name] = {"non_field_errors": ["Cloud storage was selected as location but its id was not specified"]}
+        fields.errors[name] = {
+            "non_field_errors": [
+                "Cloud storage was selected as location but its id was not specified"
+            ]
+        }
         return None
     return Storage(srv.state.next_id("storage"), location, None)
 
@@ -78,13 +92,17 @@ def project_json(ctx: Ctx, project: Project) -> dict[str, Any]:
     srv = ctx.server
     tasks = [t for t in srv.state.tasks.values() if t.project_id == project.id]
     subsets = sorted({t.subset for t in tasks if t.subset})
-    dimension = next((t.dimension for t in sorted(tasks, key=lambda t: t.id) if t.data is not None), None)
+    dimension = next(
+        (t.dimension for t in sorted(tasks, key=lambda t: t.id) if t.data is not None), None
+    )
     return {
         "url": absolute(ctx, f"/api/projects/{project.id}"),
         "id": project.id,
         "name": project.name,
         "owner": user_ref(ctx, srv.state.users.get(project.owner_id) if project.owner_id else None),
-        "assignee": user_ref(ctx, srv.state.users.get(project.assignee_id) if project.assignee_id else None),
+        "assignee": user_ref(
+            ctx, srv.state.users.get(project.assignee_id) if project.assignee_id else None
+        ),
         "guide_id": None,
         "bug_tracker": project.bug_tracker,
         "task_subsets": subsets,
@@ -96,7 +114,10 @@ def project_json(ctx: Ctx, project: Project) -> dict[str, Any]:
         "organization_id": project.org_id,
         "target_storage": storage_json(project.target_storage),
         "source_storage": storage_json(project.source_storage),
-        "tasks": {"count": len(tasks), "url": absolute(ctx, "/api/tasks", {"project_id": project.id})},
+        "tasks": {
+            "count": len(tasks),
+            "url": absolute(ctx, "/api/tasks", {"project_id": project.id}),
+        },
         "labels": {"url": absolute(ctx, "/api/labels", {"project_id": project.id})},
         "assignee_updated_date": isodate(project.assignee_updated),
     }
@@ -120,7 +141,9 @@ def list_projects(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     scope = request_org(ctx)
     check_list_scope(ctx, user, scope)
     items = [p for p in srv.state.projects.values() if visible_project(srv, user, scope, p)]
-    return paginate(ctx, PROJECT_LIST, items, lambda p, n: _value(srv, p, n), lambda p: project_json(ctx, p))
+    return paginate(
+        ctx, PROJECT_LIST, items, lambda p, n: _value(srv, p, n), lambda p: project_json(ctx, p)
+    )
 
 
 def create_project(srv: FakeServer, ctx: Ctx) -> HttpResponse:
@@ -258,7 +281,9 @@ def update_project(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     return render(ctx, 200, project_json(ctx, project))
 
 
-def transfer_project(srv: FakeServer, project: Project, org_id: int | None, user_id: int, now: float) -> None:
+def transfer_project(
+    srv: FakeServer, project: Project, org_id: int | None, user_id: int, now: float
+) -> None:
     project.org_id = org_id
     project.owner_id = user_id
     if project.assignee_id is not None:

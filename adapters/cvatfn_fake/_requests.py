@@ -41,9 +41,31 @@ FAILURE_TTL = 31536000.0
 """RQ's default failure TTL (one year)."""
 
 REQUEST_LIST = ListSpec(
-    filter_fields=("action", "format", "job_id", "org", "org_id", "project_id", "status", "subresource", "target", "task_id"),
+    filter_fields=(
+        "action",
+        "format",
+        "job_id",
+        "org",
+        "org_id",
+        "project_id",
+        "status",
+        "subresource",
+        "target",
+        "task_id",
+    ),
     sort_fields=("action", "created_date", "status"),
-    simple_filters=("action", "format", "job_id", "org", "org_id", "project_id", "status", "subresource", "target", "task_id"),
+    simple_filters=(
+        "action",
+        "format",
+        "job_id",
+        "org",
+        "org_id",
+        "project_id",
+        "status",
+        "subresource",
+        "target",
+        "task_id",
+    ),
     default_sort="-created_date",
     choices={
         "action": ("autoannotate", "create", "import", "export"),
@@ -200,7 +222,9 @@ def _value(srv: FakeServer, request: BackgroundRequest, name: str) -> Any:
 def list_requests(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     user = require_user(ctx)
     items = [r for r in srv.state.requests.values() if r.owner_id == user.id]
-    return paginate(ctx, REQUEST_LIST, items, lambda r, n: _value(srv, r, n), lambda r: request_json(ctx, r))
+    return paginate(
+        ctx, REQUEST_LIST, items, lambda r, n: _value(srv, r, n), lambda r: request_json(ctx, r)
+    )
 
 
 def _get(srv: FakeServer, ctx: Ctx, rq_id: str) -> BackgroundRequest:

@@ -49,7 +49,7 @@ EPOCH_2026 = 1767225600.0
 """2026-01-01T00:00:00Z, where the virtual clock starts."""
 
 _NOT_FOUND_PAGE = (
-    "\n<!doctype html>\n<html lang=\"en\">\n<head>\n  <title>Not Found</title>\n</head>\n"
+    '\n<!doctype html>\n<html lang="en">\n<head>\n  <title>Not Found</title>\n</head>\n'
     "<body>\n  <h1>Not Found</h1><p>The requested resource was not found on this server.</p>\n"
     "</body>\n</html>\n"
 )
@@ -134,7 +134,17 @@ class FakeServer:
         self._failures: deque[str] = deque()
         self.lock = threading.RLock()
         self.router = Router()
-        for module in (_auth, _users, _organizations, _projects, _tasks, _jobs, _labels, _issues, _requests):
+        for module in (
+            _auth,
+            _users,
+            _organizations,
+            _projects,
+            _tasks,
+            _jobs,
+            _labels,
+            _issues,
+            _requests,
+        ):
             module.register(self.router)
         self.add_user("admin", "admin", superuser=True, first_name="", last_name="")
 
@@ -148,7 +158,9 @@ class FakeServer:
         if seconds > 0:
             self._virtual_now += seconds
 
-    def random_string(self, length: int, alphabet: str = string.ascii_letters + string.digits) -> str:
+    def random_string(
+        self, length: int, alphabet: str = string.ascii_letters + string.digits
+    ) -> str:
         return "".join(self._random.choice(alphabet) for _ in range(length))
 
     def shuffle(self, items: list[Any]) -> None:
@@ -298,8 +310,9 @@ class FakeServer:
             if exc.raw:
                 return plain(ctx, exc.status, str(exc.body), exc.headers)
             return render(ctx, exc.status, exc.body, exc.headers)
-        if ctx.method == "HEAD":
-            return HttpResponse(response.status, response.headers, b"")
+        if ctx.method == "HEAD" and response.body:
+            length = ("Content-Length", str(len(response.body)))
+            return HttpResponse(response.status, (*response.headers, length), b"")
         return response
 
 

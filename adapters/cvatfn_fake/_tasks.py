@@ -58,19 +58,53 @@ if TYPE_CHECKING:
 SORTING_METHODS = ("lexicographical", "natural", "predefined", "random")
 TASK_LIST = ListSpec(
     filter_fields=(
-        "assignee", "created_date", "dimension", "id", "media_type", "mode", "name", "owner",
-        "project_id", "project_name", "status", "subset", "tracker_link", "updated_date",
+        "assignee",
+        "created_date",
+        "dimension",
+        "id",
+        "media_type",
+        "mode",
+        "name",
+        "owner",
+        "project_id",
+        "project_name",
+        "status",
+        "subset",
+        "tracker_link",
+        "updated_date",
         "validation_mode",
     ),
     search_fields=("assignee", "name", "owner", "project_name", "subset", "tracker_link"),
     sort_fields=(
-        "assignee", "created_date", "dimension", "id", "media_type", "mode", "name", "owner",
-        "project_id", "project_name", "status", "subset", "tracker_link", "updated_date",
+        "assignee",
+        "created_date",
+        "dimension",
+        "id",
+        "media_type",
+        "mode",
+        "name",
+        "owner",
+        "project_id",
+        "project_name",
+        "status",
+        "subset",
+        "tracker_link",
+        "updated_date",
         "validation_mode",
     ),
     simple_filters=(
-        "assignee", "dimension", "media_type", "mode", "name", "owner", "project_id",
-        "project_name", "status", "subset", "tracker_link", "validation_mode",
+        "assignee",
+        "dimension",
+        "media_type",
+        "mode",
+        "name",
+        "owner",
+        "project_id",
+        "project_name",
+        "status",
+        "subset",
+        "tracker_link",
+        "validation_mode",
     ),
     choices={
         "status": ("annotation", "validation", "completed"),
@@ -99,7 +133,9 @@ def task_json(ctx: Ctx, task: Task) -> dict[str, Any]:
         "project_id": task.project_id,
         "mode": task.mode,
         "owner": user_ref(ctx, srv.state.users.get(task.owner_id) if task.owner_id else None),
-        "assignee": user_ref(ctx, srv.state.users.get(task.assignee_id) if task.assignee_id else None),
+        "assignee": user_ref(
+            ctx, srv.state.users.get(task.assignee_id) if task.assignee_id else None
+        ),
         "bug_tracker": task.bug_tracker,
         "created_date": isodate(task.created),
         "updated_date": isodate(task.updated),
@@ -162,7 +198,9 @@ def list_tasks(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     scope = request_org(ctx)
     check_list_scope(ctx, user, scope)
     items = [t for t in srv.state.tasks.values() if visible_task(srv, user, scope, t)]
-    return paginate(ctx, TASK_LIST, items, lambda t, n: _value(srv, t, n), lambda t: task_json(ctx, t))
+    return paginate(
+        ctx, TASK_LIST, items, lambda t, n: _value(srv, t, n), lambda t: task_json(ctx, t)
+    )
 
 
 def create_task(srv: FakeServer, ctx: Ctx) -> HttpResponse:
@@ -193,7 +231,10 @@ def create_task(srv: FakeServer, ctx: Ctx) -> HttpResponse:
             else:
                 raise
     if present(replicas) and replicas == 1:
-        fields.error("consensus_replicas", "Consensus replicas must be 0 or a positive number more than 1 and less than 11, got 1")
+        fields.error(
+            "consensus_replicas",
+            "Consensus replicas must be 0 or a positive number more than 1 and less than 11, got 1",
+        )
     fields.done()
     project = None
     if present(project_id) and project_id is not None:
@@ -262,10 +303,21 @@ def update_task(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     user = require_user(ctx)
     data = ctx.data()
     scopes: list[str] = []
-    if {"name", "bug_tracker", "subset", "labels", "source_storage", "target_storage"} & data.keys():
+    if {
+        "name",
+        "bug_tracker",
+        "subset",
+        "labels",
+        "source_storage",
+        "target_storage",
+    } & data.keys():
         scopes.append("update:desc")
-    for key, scope in (("owner_id", "update:owner"), ("assignee_id", "update:assignee"),
-                       ("project_id", "update:project"), ("organization_id", "update:organization")):
+    for key, scope in (
+        ("owner_id", "update:owner"),
+        ("assignee_id", "update:assignee"),
+        ("project_id", "update:project"),
+        ("organization_id", "update:organization"),
+    ):
         if key in data:
             scopes.append(scope)
     for scope in scopes or ["update:desc"]:
@@ -296,12 +348,27 @@ def update_task(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     now = srv.now()
     if present(org_id) and org_id != task.org_id:
         if "project_id" in data:
-            raise invalid({"non_field_errors": ["A task cannot be moved into a project and into an organization at the same time"]})
+            raise invalid(
+                {
+                    "non_field_errors": [
+                        "A task cannot be moved into a project and into an organization "
+                        "at the same time"
+                    ]
+                }
+            )
         if task.project_id is not None:
-            raise invalid({"non_field_errors": ["Only top-level resources can be moved between workspaces"]})
+            raise invalid(
+                {"non_field_errors": ["Only top-level resources can be moved between workspaces"]}
+            )
         extra = set(data) - {"source_storage", "target_storage", "organization_id"}
         if extra:
-            raise invalid({"non_field_errors": [f"Fields {extra} cannot be updated when transferring to another workspace"]})
+            raise invalid(
+                {
+                    "non_field_errors": [
+                        f"Fields {extra} cannot be updated when transferring to another workspace"
+                    ]
+                }
+            )
         if org_id is not None and org_id not in srv.state.organizations:
             raise invalid("Invalid organization id")
         task.org_id, task.owner_id = org_id, user.id
@@ -338,11 +405,17 @@ def update_task(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     return render(ctx, 200, task_json(ctx, task))
 
 
-def _move_to_project(srv: FakeServer, task: Task, project_id: int, patch: list[dict[str, Any]]) -> None:
+def _move_to_project(
+    srv: FakeServer, task: Task, project_id: int, patch: list[dict[str, Any]]
+) -> None:
     project = srv.state.projects.get(project_id)
     if project is None:
         raise invalid(f"Cannot find project with ID {project_id}")
-    old = labels_of(srv, ("project", task.project_id)) if task.project_id is not None else labels_of(srv, ("task", task.id))
+    old = (
+        labels_of(srv, ("project", task.project_id))
+        if task.project_id is not None
+        else labels_of(srv, ("task", task.id))
+    )
     renamed = {s["id"]: s["name"] for s in patch if s["id"] is not None and s["name"]}
     target_names = {lb.name for lb in labels_of(srv, ("project", project.id))}
     if not {renamed.get(lb.id, lb.name) for lb in old} <= target_names:
@@ -454,14 +527,21 @@ def _read_data_request(srv: FakeServer, ctx: Ctx, data: TaskData) -> dict[str, A
     mapping = fields.array("job_file_mapping")
     params["job_file_mapping"] = None
     if present(mapping):
-        if not mapping or not all(isinstance(job, list) and job and all(isinstance(f, str) for f in job) for job in mapping):
+        if not mapping or not all(
+            isinstance(job, list) and job and all(isinstance(f, str) for f in job)
+            for job in mapping
+        ):
             fields.error("job_file_mapping", "This list may not be empty.")
         else:
             seen: set[str] = set()
             for job in mapping:
                 for name in job:
                     if name in seen:
-                        fields.error("job_file_mapping", f"The same file '{name}' cannot be used multiple times in the job file mapping")
+                        fields.error(
+                            "job_file_mapping",
+                            f"The same file '{name}' cannot be used multiple times "
+                            "in the job file mapping",
+                        )
                     seen.add(name)
             params["job_file_mapping"] = mapping
     validation = body.get("validation_params")
@@ -479,8 +559,16 @@ def _read_data_request(srv: FakeServer, ctx: Ctx, data: TaskData) -> dict[str, A
     start, stop = params["start_frame"], params["stop_frame"]
     if present(start) and present(stop) and start > stop:
         raise invalid({"non_field_errors": ["Stop frame must be more or equal start frame"]})
-    if params["filename_pattern"] and any(not f.endswith(".jsonl") for f in params["server_files"]):
-        raise invalid({"non_field_errors": ["The filename_pattern can only be used with specified manifest or without server_files"]})
+    pattern = params["filename_pattern"]
+    if present(pattern) and pattern and any(not f.endswith(".jsonl") for f in params["server_files"]):
+        raise invalid(
+            {
+                "non_field_errors": [
+                    "The filename_pattern can only be used with specified manifest "
+                    "or without server_files"
+                ]
+            }
+        )
     return {k: v for k, v in params.items() if present(v)}
 
 
@@ -500,12 +588,15 @@ def _finish(srv: FakeServer, ctx: Ctx, task: Task, data: TaskData) -> HttpRespon
             raise invalid(
                 "Uploaded files do not match the 'upload_file_order' field contents. "
                 "Please check the uploaded data and the list of uploaded files. "
-                "Mismatching files: {}{}".format(", ".join(shown), f" (and {rest} more). " if rest > 0 else "")
+                "Mismatching files: {}{}".format(
+                    ", ".join(shown), f" (and {rest} more). " if rest > 0 else ""
+                )
             )
     if params.get("job_file_mapping") is not None:
         _check_job_file_mapping(task, params)
     existing = [
-        r for r in srv.state.requests.values()
+        r
+        for r in srv.state.requests.values()
         if r.action == "create" and r.task_id == task.id and is_active(r)
     ]
     if existing:
@@ -566,11 +657,15 @@ def _gather(srv: FakeServer, task: Task, params: dict[str, Any]) -> list[tuple[s
                 raise WorkFailed("ValueError: Don't use '..' inside file paths\n")
             path = (root / norm).resolve()
             if not path.exists():
-                raise WorkFailed(f"FileNotFoundError: [Errno 2] No such file or directory: '{path}'\n")
+                raise WorkFailed(
+                    f"FileNotFoundError: [Errno 2] No such file or directory: '{path}'\n"
+                )
             if path.is_dir():
                 for child in sorted(p for p in path.rglob("*") if p.is_file()):
                     name = child.relative_to(root).as_posix()
-                    if name in exclude or any(f"{parent.as_posix()}/" in exclude for parent in Path(name).parents):
+                    if name in exclude or any(
+                        f"{parent.as_posix()}/" in exclude for parent in Path(name).parents
+                    ):
                         continue
                     files.append((name, child.read_bytes()))
             else:
@@ -578,7 +673,9 @@ def _gather(srv: FakeServer, task: Task, params: dict[str, Any]) -> list[tuple[s
     for url in params.get("remote_files") or []:
         if not url.startswith(("http://", "https://")):
             scheme = url.split(":", 1)[0] if ":" in url else ""
-            raise WorkFailed(f"ValueError: Unsupported URL scheme: {scheme}. Only http and https are supported\n")
+            raise WorkFailed(
+                f"ValueError: Unsupported URL scheme: {scheme}. Only http and https are supported\n"
+            )
         blob = srv.state.remote_files.get(url)
         if blob is None:
             raise WorkFailed(f"Exception: Failed to download {url}; HTTP error 404\n")
@@ -599,13 +696,16 @@ def process_task_data(srv: FakeServer, request: BackgroundRequest) -> int | None
     files = _gather(srv, task, params)
     images = [(n, b) for n, b in files if media_kind(n) == "image"]
     others = [n for n, _ in files if media_kind(n) in ("video", "archive")]
-    if others and images or len(others) > 1:
+    if (others and images) or len(others) > 1:
         raise WorkFailed(
             "ValueError: Only one video, archive, pdf, zip or many image, directory can be used "
-            f"simultaneously, but {len(others)} video/archive(s) and {len(images)} image(s) found.\n"
+            f"simultaneously, but {len(others)} video/archive(s) "
+            f"and {len(images)} image(s) found.\n"
         )
     if others:
-        raise WorkFailed(f"ValueError: The fake server supports image data only, got '{others[0]}'\n")
+        raise WorkFailed(
+            f"ValueError: The fake server supports image data only, got '{others[0]}'\n"
+        )
     if not images:
         raise WorkFailed("ValueError: No media data found\n")
     sorting = params.get("sorting_method", "lexicographical")
@@ -614,7 +714,10 @@ def process_task_data(srv: FakeServer, request: BackgroundRequest) -> int | None
         by_name = dict(images)
         missing = [n for job in mapping for n in job if n not in by_name]
         if missing:
-            raise WorkFailed(f"ValidationError: Job file mapping refers to unknown files: {', '.join(missing[:5])}\n")
+            raise WorkFailed(
+                "ValidationError: Job file mapping refers to unknown files: "
+                f"{', '.join(missing[:5])}\n"
+            )
         images = [(n, by_name[n]) for job in mapping for n in job]
     elif sorting == "lexicographical":
         images.sort(key=lambda item: item[0])
@@ -658,7 +761,9 @@ def process_task_data(srv: FakeServer, request: BackgroundRequest) -> int | None
         chunk_size = max(2, min(72, 36 * 1920 * 1080 // area))
     data.chunk_size = chunk_size
     data.storage_method = "cache" if params.get("use_cache") else "file_system"
-    data.storage = "share" if params.get("server_files") and not params.get("copy_data") else "local"
+    data.storage = (
+        "share" if params.get("server_files") and not params.get("copy_data") else "local"
+    )
     data.validation_mode = params.get("validation_mode")
     data.chunks_updated = srv.now()
     data.uploaded = {}
@@ -673,9 +778,18 @@ def meta_json(task: Task) -> dict[str, Any]:
     data = task.data
     if data is None:
         return {
-            "chapters": None, "chunks_updated_date": isodate(task.created), "chunk_size": None,
-            "size": 0, "image_quality": 70, "start_frame": 0, "stop_frame": 0, "frame_filter": "",
-            "frames": [], "deleted_frames": [], "included_frames": None, "storage": "local",
+            "chapters": None,
+            "chunks_updated_date": isodate(task.created),
+            "chunk_size": None,
+            "size": 0,
+            "image_quality": 70,
+            "start_frame": 0,
+            "stop_frame": 0,
+            "frame_filter": "",
+            "frames": [],
+            "deleted_frames": [],
+            "included_frames": None,
+            "storage": "local",
             "cloud_storage_id": None,
         }
     return {
@@ -688,7 +802,13 @@ def meta_json(task: Task) -> dict[str, Any]:
         "stop_frame": data.stop_frame,
         "frame_filter": data.frame_filter,
         "frames": [
-            {"width": f.width, "height": f.height, "name": f.name, "related_files": 0, "has_related_context": False}
+            {
+                "width": f.width,
+                "height": f.height,
+                "name": f.name,
+                "related_files": 0,
+                "has_related_context": False,
+            }
             for f in data.frames
         ],
         "deleted_frames": sorted(data.deleted_frames),
@@ -713,7 +833,11 @@ def update_meta(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     fields.done()
     if present(deleted):
         size = task.data.size if task.data is not None else 0
-        bad = [f for f in deleted if not isinstance(f, int) or isinstance(f, bool) or f < 0 or f >= size]
+        bad = [
+            f
+            for f in deleted
+            if not isinstance(f, int) or isinstance(f, bool) or f < 0 or f >= size
+        ]
         if bad:
             raise invalid({"deleted_frames": [f"Frames {bad} do not exist in the task"]})
         if task.data is not None:
@@ -735,9 +859,13 @@ def retrieve_data(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     try:
         number = int(ctx.q("number") or "")
     except ValueError:
-        return render(ctx, 400, "The frame number should be in the [0, {}] range".format(task.data.size - 1))
+        return render(
+            ctx, 400, f"The frame number should be in the [0, {task.data.size - 1}] range"
+        )
     if not 0 <= number < task.data.size:
-        return render(ctx, 400, "The frame number should be in the [0, {}] range".format(task.data.size - 1))
+        return render(
+            ctx, 400, f"The frame number should be in the [0, {task.data.size - 1}] range"
+        )
     frame = task.data.frames[number]
     media, _ = mimetypes.guess_type(frame.name)
     return HttpResponse(200, (("Content-Type", media or "application/octet-stream"),), frame.blob)

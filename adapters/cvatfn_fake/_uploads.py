@@ -41,13 +41,21 @@ TUS_HEADERS: Headers = (
     ("Tus-Max-Size", str(TUS_MAX_FILE_SIZE)),
     ("Access-Control-Allow-Origin", "*"),
     ("Access-Control-Allow-Methods", "PATCH,HEAD,GET,POST,OPTIONS"),
-    ("Access-Control-Expose-Headers", "Tus-Resumable,upload-length,upload-metadata,Location,Upload-Offset"),
-    ("Access-Control-Allow-Headers", "Tus-Resumable,upload-length,upload-metadata,Location,Upload-Offset,content-type"),
+    (
+        "Access-Control-Expose-Headers",
+        "Tus-Resumable,upload-length,upload-metadata,Location,Upload-Offset",
+    ),
+    (
+        "Access-Control-Allow-Headers",
+        "Tus-Resumable,upload-length,upload-metadata,Location,Upload-Offset,content-type",
+    ),
     ("Cache-Control", "no-store"),
 )
 
 
-def tus_response(ctx: Ctx, status: int, extra: Headers = (), text: str | None = None) -> HttpResponse:
+def tus_response(
+    ctx: Ctx, status: int, extra: Headers = (), text: str | None = None
+) -> HttpResponse:
     if text is not None:
         return render(ctx, status, text, (*TUS_HEADERS, *extra))
     return HttpResponse(status, (*TUS_HEADERS, *extra), b"")
@@ -91,7 +99,9 @@ def init_tus(srv: FakeServer, ctx: Ctx, task: Task, data: TaskData) -> HttpRespo
     except ValueError:
         length = 0
     if length > TUS_MAX_FILE_SIZE:
-        return tus_response(ctx, 413, text=f"File size exceeds max limit of {TUS_MAX_FILE_SIZE} bytes")
+        return tus_response(
+            ctx, 413, text=f"File size exceeds max limit of {TUS_MAX_FILE_SIZE} bytes"
+        )
     file_id = srv.random_uuid()
     srv.state.uploads[file_id] = TusUpload(file_id, task.id, filename, length, bytearray(length))
     location = urljoin(ctx.base + ctx.raw_path, file_id)

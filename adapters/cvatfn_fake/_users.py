@@ -69,13 +69,13 @@ def list_users(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     check_list_scope(ctx, viewer, scope)
     users = list(srv.state.users.values())
     if scope.org is not None:
-        members = {
-            m.user_id for m in srv.state.memberships.values() if m.org_id == scope.org.id
-        }
+        members = {m.user_id for m in srv.state.memberships.values() if m.org_id == scope.org.id}
         users = [u for u in users if u.id in members]
     elif not viewer.is_superuser:
         users = [viewer]
-    return paginate(ctx, USER_LIST, users, _value, lambda u: _json(ctx, viewer, u, detail_self=False))
+    return paginate(
+        ctx, USER_LIST, users, _value, lambda u: _json(ctx, viewer, u, detail_self=False)
+    )
 
 
 def user_self(srv: FakeServer, ctx: Ctx) -> HttpResponse:
@@ -110,7 +110,13 @@ def update_user(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     unknown = set(data) - allowed
     if unknown:
         if {"is_staff", "is_superuser", "groups"} & unknown:
-            raise invalid({"non_field_errors": [f"You do not have permissions to access some of these fields: {unknown}"]})
+            raise invalid(
+                {
+                    "non_field_errors": [
+                        f"You do not have permissions to access some of these fields: {unknown}"
+                    ]
+                }
+            )
         raise invalid({"non_field_errors": [f"Got unknown fields: {unknown}"]})
     fields = Fields(data, partial=True)
     username = fields.string("username", max_length=150)
