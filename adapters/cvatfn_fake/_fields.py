@@ -11,7 +11,7 @@ DRF does.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from ._errors import ApiError
 
@@ -92,7 +92,7 @@ class Fields:
             return _MISSING
         try:
             number = int(value)
-            if isinstance(value, float) and number != value:
+            if isinstance(value, float) and float(number) != value:
                 raise ValueError
         except (TypeError, ValueError):
             self.error(name, "A valid integer is required.")
@@ -132,10 +132,11 @@ class Fields:
         value = self._raw(name, required=required, nullable=False)
         if value is _MISSING:
             return value
-        if not isinstance(value, list):
+        items = as_list(value)
+        if items is None:
             self.error(name, f'Expected a list of items but got type "{type(value).__name__}".')
             return _MISSING
-        return value  # type: ignore[return-value]
+        return items
 
     def done(self) -> None:
         """Raise the collected errors, if any."""
@@ -143,6 +144,29 @@ class Fields:
             raise ApiError(400, self.errors)
 
 
+def as_dict(value: object) -> dict[str, Any] | None:
+    """``value`` as a JSON object, or None."""
+    if isinstance(value, dict):
+        mapping: dict[str, Any] = cast(dict[str, Any], value)
+        return mapping
+    return None
+
+
+def as_list(value: object) -> list[Any] | None:
+    """``value`` as a JSON array, or None."""
+    if isinstance(value, list):
+        return cast(list[Any], cast(object, value))
+    return None
+
+
 def present(value: Any) -> bool:
     """Whether a value read through :class:`Fields` was supplied and valid."""
     return value is not _MISSING
+
+
+def merge_nested(fields: Fields, exc: ApiError) -> None:
+    """Fold a nested serializer's dict errors into ``fields``; re-raise anything else."""
+    body = as_dict(exc.body)
+    if body is None:
+        raise exc
+    fields.errors.update(body)

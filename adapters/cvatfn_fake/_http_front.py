@@ -16,6 +16,7 @@ from __future__ import annotations
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
+from typing import cast
 
 from cvatfn.http import HttpRequest
 
@@ -52,7 +53,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         body = self._body()
-        host = self.headers.get("Host") or "{}:{}".format(*self.server.server_address[:2])
+        address = cast(tuple[str, int], self.server.server_address)
+        host = self.headers.get("Host") or f"{address[0]}:{address[1]}"
         request = HttpRequest(
             self.command,
             f"http://{host}{self.path}",
@@ -93,7 +95,7 @@ class ServerHandle:
     def __init__(self, httpd: ThreadingHTTPServer, thread: threading.Thread) -> None:
         self._httpd = httpd
         self._thread = thread
-        host, port = httpd.server_address[:2]
+        host, port = cast(tuple[str, int], httpd.server_address)[:2]
         self.host = str(host)
         self.port = int(port)
         self.url = f"http://{self.host}:{self.port}"

@@ -316,7 +316,7 @@ def retrieve_job_meta(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     job = get_job(srv, ctx, id, "view:metadata")
     task = srv.state.tasks[job.task_id]
     meta = meta_json(task)
-    frames = meta["frames"] or []
+    frames: list[Any] = meta["frames"] or []
     meta["frames"] = frames[job.start_frame : job.stop_frame + 1]
     meta["size"] = job.stop_frame - job.start_frame + 1
     if task.data is not None:

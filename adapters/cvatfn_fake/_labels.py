@@ -13,14 +13,14 @@ reported the DRF way, as a list aligned with the input (``{"labels": [{}, {"name
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from cvatfn.http import HttpResponse
 
 from ._auth import require_user
 from ._context import Ctx, render
 from ._errors import ApiError, detail, invalid, non_field_error, not_found, permission_denied
-from ._fields import Fields, present
+from ._fields import Fields, as_dict, as_list, present
 from ._iam import can_job, can_project, can_task, request_org, visible_project, visible_task
 from ._listing import ListSpec, paginate
 from ._state import Attribute, Label
@@ -153,7 +153,8 @@ def _next_color(srv: FakeServer, parent: Parent, used: list[str]) -> str:
 def _check_attributes(raw: Any, errors: dict[str, Any]) -> list[dict[str, Any]]:
     if raw is None:
         return []
-    if not isinstance(raw, list):
+    raw_items = as_list(raw)
+    if raw_items is None:
         errors["attributes"] = {
             "non_field_errors": [f'Expected a list of items but got type "{type(raw).__name__}".']
         }
@@ -161,14 +162,15 @@ def _check_attributes(raw: Any, errors: dict[str, Any]) -> list[dict[str, Any]]:
     result: list[dict[str, Any]] = []
     nested: list[dict[str, Any]] = []
     failed = False
-    for item in raw:  # type: ignore[var-annotated]
-        if not isinstance(item, dict):
+    for raw_item in raw_items:
+        item = as_dict(raw_item)
+        if item is None:
             nested.append(
                 {"non_field_errors": ["Invalid data. Expected a dictionary, but got str."]}
             )
             failed = True
             continue
-        fields = Fields(item, partial=False)  # type: ignore[arg-type]
+        fields = Fields(item, partial=False)
         attr_id = fields.integer("id")
         name = fields.string("name", required=True, max_length=64)
         mutable = fields.boolean("mutable", required=True)
@@ -184,7 +186,7 @@ def _check_attributes(raw: Any, errors: dict[str, Any]) -> list[dict[str, Any]]:
                 "name": name,
                 "mutable": mutable,
                 "input_type": input_type,
-                "values": [str(v) for v in values] if present(values) else [],  # type: ignore[union-attr]
+                "values": [str(v) for v in cast(list[Any], values)] if present(values) else [],
                 "default_value": default if present(default) else None,
                 "deleted": deleted if present(deleted) else False,
             }
@@ -200,7 +202,8 @@ def _check_attributes(raw: Any, errors: dict[str, Any]) -> list[dict[str, Any]]:
 
 def validate_labels(raw: Any, *, partial: bool) -> list[dict[str, Any]]:
     """Validate a ``labels`` list (raises the nested DRF error structure)."""
-    if not isinstance(raw, list):
+    raw_items = as_list(raw)
+    if raw_items is None:
         raise ApiError(
             400,
             {
@@ -213,29 +216,30 @@ def validate_labels(raw: Any, *, partial: bool) -> list[dict[str, Any]]:
         )
     result: list[dict[str, Any]] = []
     nested: list[dict[str, Any]] = []
-    for item in raw:  # type: ignore[var-annotated]
-        if not isinstance(item, dict):
+    for raw_item in raw_items:
+        item = as_dict(raw_item)
+        if item is None:
             raise ApiError(
                 400, {"labels": [{"non_field_errors": ["Invalid data. Expected a dictionary."]}]}
             )
-        fields = Fields(item, partial=partial)  # type: ignore[arg-type]
+        fields = Fields(item, partial=partial)
         label_id = fields.integer("id")
         name = fields.string("name", required=True, max_length=64)
         color = fields.string("color", blank=True)
         label_type = fields.choice("type", LABEL_TYPES)
         deleted = fields.boolean("deleted")
         svg = fields.string("svg", blank=True)
-        attributes = _check_attributes(item.get("attributes", []), fields.errors)  # type: ignore[union-attr]
-        sublabels_raw: Any = item.get("sublabels", [])  # type: ignore[union-attr]
+        attributes = _check_attributes(item.get("attributes", []), fields.errors)
+        sublabels_raw: Any = item.get("sublabels", [])
         sublabels: list[dict[str, Any]] = []
         if sublabels_raw:
             try:
                 sublabels = validate_labels(sublabels_raw, partial=False)
             except ApiError as exc:
-                if isinstance(exc.body, dict) and "labels" in exc.body:
-                    fields.errors["sublabels"] = exc.body["labels"]
-                else:
+                body = as_dict(exc.body)
+                if body is None or "labels" not in body:
                     raise
+                fields.errors["sublabels"] = body["labels"]
         if present(deleted) and deleted and not present(label_id):
             fields.errors.setdefault("non_field_errors", []).append("Deleted label must have an ID")
         nested.append(fields.errors)
@@ -415,7 +419,7 @@ def list_labels(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     top_level = ctx.q("parent_id") is None and ctx.q("parent") is None
     items: list[Label]
     try:
-        number = int(next(iter(ids.values()))) if ids else 0
+        number = int(next(iter(ids.values())) or "") if ids else 0
     except ValueError:
         raise ApiError(400, {next(iter(ids)): ["Enter a number."]}) from None
     if "job_id" in ids:
@@ -430,9 +434,10 @@ def list_labels(srv: FakeServer, ctx: Ctx) -> HttpResponse:
         )
         items = labels_of(srv, parent, top_level=top_level)
     elif "task_id" in ids:
-        task = srv.state.tasks.get(number)
-        if task is None:
+        found = srv.state.tasks.get(number)
+        if found is None:
             raise not_found("Task")
+        task = found
         if not can_task(srv, user, task, "view"):
             raise permission_denied()
         parent = ("project", task.project_id) if task.project_id is not None else ("task", task.id)

@@ -36,6 +36,7 @@ from cvatfn.http import HttpResponse
 
 from ._context import Ctx, render
 from ._errors import ApiError, detail
+from ._fields import as_dict, as_list
 
 T = TypeVar("T")
 DEFAULT_PAGE_SIZE = 10
@@ -50,7 +51,7 @@ class ListSpec:
     sort_fields: tuple[str, ...] = ()
     simple_filters: tuple[str, ...] = ()
     default_sort: str = "-id"
-    choices: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    choices: dict[str, tuple[str, ...]] = field(default_factory=dict[str, tuple[str, ...]])
     allow_not_equal: bool = False
 
 
@@ -83,7 +84,7 @@ def _coerce(item_value: object, value: object, name: str) -> object:
         return {"true": True, "1": True, "false": False, "0": False}.get(text, value)
     if isinstance(item_value, int):
         try:
-            return int(value)  # type: ignore[call-overload]
+            return int(str(value))
         except (TypeError, ValueError):
             raise _invalid(f"Field '{name}' expected a number but got {value!r}.") from None
     if isinstance(item_value, float):
@@ -116,51 +117,58 @@ class _Filter:
         self.value = value
 
     def field(self, arg: object) -> str:
-        if not isinstance(arg, dict) or "var" not in arg:
+        var = as_dict(arg)
+        if var is None or "var" not in var:
             raise _invalid("filter: Json syntax should be used")
-        name = arg["var"]
+        name = var["var"]
         if not isinstance(name, str) or name not in self.spec.filter_fields:
             raise _invalid(f"filter: {name!r} term is not supported")
         return name
 
     def check(self, rules: Any, item: Any) -> bool:
-        if not isinstance(rules, dict) or not rules:
+        rule = as_dict(rules)
+        if not rule:
             raise _invalid("filter: Json syntax should be used")
-        op, args = next(iter(rules.items()))  # type: ignore[var-annotated]
+        op, args = next(iter(rule.items()))
+        arg_list = as_list(args)
         if op in ("and", "or"):
-            if not isinstance(args, list) or not args:
+            if not arg_list:
                 raise _invalid(f"filter: {op} operation with {args!r} arguments is not implemented")
-            results = [self.check(arg, item) for arg in args]  # type: ignore[var-annotated]
+            results = [self.check(arg, item) for arg in arg_list]
             return all(results) if op == "and" else any(results)
         if op in ("!", "!!"):
-            inner = args[0] if isinstance(args, list) and len(args) == 1 else args  # type: ignore[var-annotated]
+            inner = arg_list[0] if arg_list is not None and len(arg_list) == 1 else args
             result = self.check(inner, item)
             return not result if op == "!" else result
         if op == "var":
-            name = args[0] if isinstance(args, list) and args else args  # type: ignore[var-annotated]
+            name = arg_list[0] if arg_list else args
             return self.value(item, self.field({"var": name})) is not None
         ops = ["==", "<", ">", "<=", ">="] + (["!="] if self.spec.allow_not_equal else [])
-        if op in ops and isinstance(args, list) and len(args) == 2:  # type: ignore[arg-type]
-            name = self.field(args[0])
+        if op in ops and arg_list is not None and len(arg_list) == 2:
+            name = self.field(arg_list[0])
             item_value = self.value(item, name)
-            return _compare(op, item_value, _coerce(item_value, args[1], name))
-        if op == "in" and isinstance(args, list) and len(args) == 2:  # type: ignore[arg-type]
-            if isinstance(args[0], dict):
-                name = self.field(args[0])
+            return _compare(op, item_value, _coerce(item_value, arg_list[1], name))
+        if op == "in" and arg_list is not None and len(arg_list) == 2:
+            if as_dict(arg_list[0]) is not None:
+                name = self.field(arg_list[0])
                 item_value = self.value(item, name)
-                options = args[1] if isinstance(args[1], list) else [args[1]]  # type: ignore[var-annotated]
+                options = as_list(arg_list[1])
+                if options is None:
+                    options = [arg_list[1]]
                 return any(
-                    _compare("==", item_value, _coerce(item_value, o, name)) for o in options
-                )  # type: ignore[var-annotated]
-            name = self.field(args[1])
+                    _compare("==", item_value, _coerce(item_value, option, name))
+                    for option in options
+                )
+            name = self.field(arg_list[1])
             item_value = self.value(item, name)
             if item_value is None:
                 return False
-            return str(args[0]) in str(item_value)
-        if op == "<=" and isinstance(args, list) and len(args) == 3:  # type: ignore[arg-type]
-            name = self.field(args[1])
+            return str(arg_list[0]) in str(item_value)
+        if op == "<=" and arg_list is not None and len(arg_list) == 3:
+            name = self.field(arg_list[1])
             item_value = self.value(item, name)
-            low, high = _coerce(item_value, args[0], name), _coerce(item_value, args[2], name)
+            low = _coerce(item_value, arg_list[0], name)
+            high = _coerce(item_value, arg_list[2], name)
             return _compare(">=", item_value, low) and _compare("<=", item_value, high)
         raise _invalid(f"filter: {op} operation with {args!r} arguments is not implemented")
 

@@ -19,7 +19,7 @@ from cvatfn.http import HttpResponse
 from ._auth import require_user
 from ._context import Ctx, absolute, isodate, render, user_ref
 from ._errors import ApiError, not_found, permission_denied
-from ._fields import Fields, present
+from ._fields import Fields, as_dict, merge_nested, present
 from ._iam import can_create, can_project, check_list_scope, request_org, visible_project
 from ._labels import create_labels, labels_of, update_labels, validate_labels
 from ._listing import ListSpec, paginate
@@ -53,18 +53,19 @@ def read_storage(srv: FakeServer, fields: Fields, name: str) -> Storage | None:
     """Validate a ``StorageRequest`` field; returns a new Storage or None if absent."""
     if name not in fields.data:
         return None
-    raw = fields.data[name]
-    if raw is None:
+    value = fields.data[name]
+    if value is None:
         return None
-    if not isinstance(raw, dict):
+    raw = as_dict(value)
+    if raw is None:
         fields.errors[name] = {
             "non_field_errors": [
-                f"Invalid data. Expected a dictionary, but got {type(raw).__name__}."
+                f"Invalid data. Expected a dictionary, but got {type(value).__name__}."
             ]
         }
         return None
-    location = raw.get("location", "local")  # type: ignore[union-attr]
-    cloud_id = raw.get("cloud_storage_id")  # type: ignore[union-attr]
+    location = raw.get("location", "local")
+    cloud_id = raw.get("cloud_storage_id")
     if location not in ("local", "cloud_storage"):
         fields.errors[name] = {"location": [f'"{location}" is not a valid choice.']}
         return None
@@ -165,10 +166,7 @@ def create_project(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     try:
         labels = validate_labels(data.get("labels", []), partial=False)
     except ApiError as exc:
-        if isinstance(exc.body, dict):
-            fields.errors.update(exc.body)
-        else:
-            raise
+        merge_nested(fields, exc)
     fields.done()
     now = srv.now()
     project = Project(
@@ -212,7 +210,7 @@ def update_project(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     project = _get(srv, ctx, id, "view")
     user = require_user(ctx)
     data = ctx.data()
-    scopes = []
+    scopes: list[str] = []
     if {"name", "bug_tracker", "labels", "source_storage", "target_storage"} & data.keys():
         scopes.append("update:desc")
     if "owner_id" in data:
@@ -239,10 +237,7 @@ def update_project(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
         try:
             labels = validate_labels(data["labels"], partial=True)
         except ApiError as exc:
-            if isinstance(exc.body, dict):
-                fields.errors.update(exc.body)
-            else:
-                raise
+            merge_nested(fields, exc)
     if present(org_id):
         extra = set(data) - {"source_storage", "target_storage", "organization_id"}
         if extra:

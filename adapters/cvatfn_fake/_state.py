@@ -163,9 +163,9 @@ class TaskData:
     storage_method: str = "file_system"
     compressed_chunk_type: str = "imageset"
     original_chunk_type: str = "imageset"
-    frames: list[Frame] = field(default_factory=list)
-    deleted_frames: list[int] = field(default_factory=list)
-    uploaded: dict[str, bytearray] = field(default_factory=dict)
+    frames: list[Frame] = field(default_factory=list[Frame])
+    deleted_frames: list[int] = field(default_factory=list[int])
+    uploaded: dict[str, bytearray] = field(default_factory=dict[str, bytearray])
     """Files received by Upload-Multiple or TUS, by name, in arrival order."""
     chunks_updated: float = 0.0
     validation_mode: str | None = None
@@ -276,23 +276,23 @@ class TusUpload:
 class State:
     """Everything the server stores. Owned by one :class:`FakeServer`."""
 
-    users: dict[int, User] = field(default_factory=dict)
-    sessions: dict[str, Session] = field(default_factory=dict)
-    legacy_tokens: dict[str, int] = field(default_factory=dict)
-    access_tokens: dict[int, AccessToken] = field(default_factory=dict)
-    organizations: dict[int, Organization] = field(default_factory=dict)
-    memberships: dict[int, Membership] = field(default_factory=dict)
-    invitations: dict[str, Invitation] = field(default_factory=dict)
-    projects: dict[int, Project] = field(default_factory=dict)
-    tasks: dict[int, Task] = field(default_factory=dict)
-    jobs: dict[int, Job] = field(default_factory=dict)
-    labels: dict[int, Label] = field(default_factory=dict)
-    issues: dict[int, Issue] = field(default_factory=dict)
-    comments: dict[int, Comment] = field(default_factory=dict)
-    requests: dict[str, BackgroundRequest] = field(default_factory=dict)
-    uploads: dict[str, TusUpload] = field(default_factory=dict)
-    remote_files: dict[str, bytes] = field(default_factory=dict)
-    counters: dict[str, int] = field(default_factory=dict)
+    users: dict[int, User] = field(default_factory=dict[int, User])
+    sessions: dict[str, Session] = field(default_factory=dict[str, Session])
+    legacy_tokens: dict[str, int] = field(default_factory=dict[str, int])
+    access_tokens: dict[int, AccessToken] = field(default_factory=dict[int, AccessToken])
+    organizations: dict[int, Organization] = field(default_factory=dict[int, Organization])
+    memberships: dict[int, Membership] = field(default_factory=dict[int, Membership])
+    invitations: dict[str, Invitation] = field(default_factory=dict[str, Invitation])
+    projects: dict[int, Project] = field(default_factory=dict[int, Project])
+    tasks: dict[int, Task] = field(default_factory=dict[int, Task])
+    jobs: dict[int, Job] = field(default_factory=dict[int, Job])
+    labels: dict[int, Label] = field(default_factory=dict[int, Label])
+    issues: dict[int, Issue] = field(default_factory=dict[int, Issue])
+    comments: dict[int, Comment] = field(default_factory=dict[int, Comment])
+    requests: dict[str, BackgroundRequest] = field(default_factory=dict[str, BackgroundRequest])
+    uploads: dict[str, TusUpload] = field(default_factory=dict[str, TusUpload])
+    remote_files: dict[str, bytes] = field(default_factory=dict[str, bytes])
+    counters: dict[str, int] = field(default_factory=dict[str, int])
 
     def next_id(self, kind: str) -> int:
         """The next id of resource type ``kind`` (1, 2, 3, ...)."""

@@ -26,14 +26,14 @@ from __future__ import annotations
 import mimetypes
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from cvatfn.http import HttpResponse
 
 from ._auth import require_user
 from ._context import Ctx, absolute, isodate, render, user_ref
 from ._errors import ApiError, detail, invalid, not_found, permission_denied
-from ._fields import Fields, present
+from ._fields import Fields, as_dict, as_list, merge_nested, present
 from ._iam import (
     can_create,
     can_create_in_project,
@@ -226,10 +226,7 @@ def create_task(srv: FakeServer, ctx: Ctx) -> HttpResponse:
         try:
             labels = validate_labels(data["labels"], partial=False)
         except ApiError as exc:
-            if isinstance(exc.body, dict):
-                fields.errors.update(exc.body)
-            else:
-                raise
+            merge_nested(fields, exc)
     if present(replicas) and replicas == 1:
         fields.error(
             "consensus_replicas",
@@ -340,10 +337,7 @@ def update_task(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
         try:
             labels = validate_labels(data["labels"], partial=True)
         except ApiError as exc:
-            if isinstance(exc.body, dict):
-                fields.errors.update(exc.body)
-            else:
-                raise
+            merge_nested(fields, exc)
     fields.done()
     now = srv.now()
     if present(org_id) and org_id != task.org_id:
@@ -527,10 +521,8 @@ def _read_data_request(srv: FakeServer, ctx: Ctx, data: TaskData) -> dict[str, A
     mapping = fields.array("job_file_mapping")
     params["job_file_mapping"] = None
     if present(mapping):
-        if not mapping or not all(
-            isinstance(job, list) and job and all(isinstance(f, str) for f in job)
-            for job in mapping
-        ):
+        jobs = [as_list(job) for job in cast(list[Any], mapping)]
+        if not jobs or not all(job and all(isinstance(f, str) for f in job) for job in jobs):
             fields.error("job_file_mapping", "This list may not be empty.")
         else:
             seen: set[str] = set()
@@ -545,7 +537,8 @@ def _read_data_request(srv: FakeServer, ctx: Ctx, data: TaskData) -> dict[str, A
                     seen.add(name)
             params["job_file_mapping"] = mapping
     validation = body.get("validation_params")
-    params["validation_mode"] = validation.get("mode") if isinstance(validation, dict) else None  # type: ignore[union-attr]
+    validation_dict = as_dict(validation)
+    params["validation_mode"] = validation_dict.get("mode") if validation_dict else None
     chunk_size = params["chunk_size"]
     if present(chunk_size) and chunk_size is not None and chunk_size <= 0:
         fields.error("chunk_size", "Chunk size must be a positive integer")
@@ -560,7 +553,11 @@ def _read_data_request(srv: FakeServer, ctx: Ctx, data: TaskData) -> dict[str, A
     if present(start) and present(stop) and start > stop:
         raise invalid({"non_field_errors": ["Stop frame must be more or equal start frame"]})
     pattern = params["filename_pattern"]
-    if present(pattern) and pattern and any(not f.endswith(".jsonl") for f in params["server_files"]):
+    if (
+        present(pattern)
+        and pattern
+        and any(not f.endswith(".jsonl") for f in params["server_files"])
+    ):
         raise invalid(
             {
                 "non_field_errors": [
@@ -578,7 +575,7 @@ def _finish(srv: FakeServer, ctx: Ctx, task: Task, data: TaskData) -> HttpRespon
     if refused is not None:
         return refused
     sorting = params.get("sorting_method", "lexicographical")
-    order = params.get("upload_file_order") or []
+    order: list[str] = params.get("upload_file_order") or []
     if sorting == "predefined" and order and data.uploaded:
         uploaded = set(data.uploaded)
         mismatching = sorted(uploaded.symmetric_difference(order))
@@ -670,7 +667,8 @@ def _gather(srv: FakeServer, task: Task, params: dict[str, Any]) -> list[tuple[s
                     files.append((name, child.read_bytes()))
             else:
                 files.append((path.relative_to(root).as_posix(), path.read_bytes()))
-    for url in params.get("remote_files") or []:
+    remote_files: list[str] = params.get("remote_files") or []
+    for url in remote_files:
         if not url.startswith(("http://", "https://")):
             scheme = url.split(":", 1)[0] if ":" in url else ""
             raise WorkFailed(

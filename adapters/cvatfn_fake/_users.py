@@ -20,7 +20,7 @@ from ._errors import invalid, not_found, permission_denied
 from ._fields import Fields, present
 from ._iam import check_list_scope, request_org, role
 from ._listing import ListSpec, paginate
-from ._state import User
+from ._state import Project, Task, User
 
 if TYPE_CHECKING:
     from ._router import Router
@@ -160,7 +160,8 @@ def delete_user(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
         del state.access_tokens[token_id]
     for mid in [m.id for m in state.memberships.values() if m.user_id == user.id]:
         del state.memberships[mid]
-    for obj in [*state.projects.values(), *state.tasks.values()]:
+    owned: list[Project | Task] = [*state.projects.values(), *state.tasks.values()]
+    for obj in owned:
         if obj.owner_id == user.id:
             obj.owner_id = None
         if obj.assignee_id == user.id:
