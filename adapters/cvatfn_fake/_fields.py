@@ -23,7 +23,7 @@ class Fields:
 
     Example:
         >>> f = Fields({"name": ""}, partial=False)
-        >>> f.string("name", max_length=10)
+        >>> _ = f.string("name", max_length=10)
         >>> f.errors
         {'name': ['This field may not be blank.']}
     """

@@ -93,9 +93,7 @@ def project_json(ctx: Ctx, project: Project) -> dict[str, Any]:
     srv = ctx.server
     tasks = [t for t in srv.state.tasks.values() if t.project_id == project.id]
     subsets = sorted({t.subset for t in tasks if t.subset})
-    dimension = next(
-        (t.dimension for t in sorted(tasks, key=lambda t: t.id) if t.data is not None), None
-    )
+    dimension = next((t.dimension for t in sorted(tasks, key=lambda t: t.id)), None)
     return {
         "url": absolute(ctx, f"/api/projects/{project.id}"),
         "id": project.id,

@@ -294,6 +294,7 @@ class FakeServer:
                     )
                 if route_auth_needed(ctx):
                     _auth.authenticate(ctx)
+                    _auth.require_user(ctx)
                 raise ApiError(
                     405,
                     {"detail": f'Method "{ctx.method}" not allowed.'},
