@@ -216,7 +216,8 @@ def get_jobs(session: Session, task: IdOrEntity) -> Result[tuple[Job, ...], Cvat
     """
     from cvatfn import jobs
 
-    return list_children(session, jobs.RESOURCE, task, "task_id", what="task")
+    found = list_children(session, jobs.RESOURCE, task, "task_id", what="task")
+    return found.map(lambda items: tuple(sorted(items, key=lambda job: job.id)))
 
 
 def get_labels(session: Session, task: IdOrEntity) -> Result[tuple[Label, ...], CvatError]:
