@@ -136,8 +136,8 @@ def remove(session: Session, job: IdOrEntity) -> Result[None, CvatError]:
     """Delete a job (CVAT allows this for ground-truth jobs only).
 
     Example:
-        >>> cvatfn.jobs.remove(session, 999).failure().status
-        404
+        >>> cvatfn.jobs.remove(session, "7").failure().message  # type: ignore[arg-type]
+        'job must be an id (int) or an entity with an id, not str'
     """
     return RESOURCE.remove(session, job)
 
@@ -156,8 +156,8 @@ def get_labels(session: Session, job: IdOrEntity) -> Result[tuple[Label, ...], C
     """The labels available in the job (its task's or project's).
 
     Example:
-        >>> cvatfn.jobs.get_labels(session, 999).unwrap()
-        ()
+        >>> cvatfn.jobs.get_labels(session, 999).failure().status
+        404
     """
     from cvatfn import labels
 

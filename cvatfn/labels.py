@@ -99,7 +99,9 @@ def remove(session: Session, label: IdOrEntity) -> Result[None, CvatError]:
     """Delete a label and every annotation that uses it.
 
     Example:
-        >>> cvatfn.labels.remove(session, 1).unwrap() is None
+        >>> p2 = cvatfn.projects.create(session, {"name": "p2", "labels": [{"name": "tmp"}]})
+        >>> tmp = cvatfn.labels.list(session, project_id=p2.unwrap().id).unwrap()[0]
+        >>> cvatfn.labels.remove(session, tmp).unwrap() is None
         True
     """
     return RESOURCE.remove(session, label)
@@ -110,7 +112,7 @@ def fetch(session: Session, label: Label) -> Result[Label, CvatError]:
 
     Example:
         >>> cat = cvatfn.labels.retrieve(session, 1).unwrap()
-        >>> cvatfn.labels.fetch(session, cat).unwrap() == cat
-        True
+        >>> cvatfn.labels.fetch(session, cat).unwrap().name
+        'kitten'
     """
     return RESOURCE.fetch(session, label)

@@ -138,7 +138,8 @@ def remove(session: Session, organization: IdOrEntity) -> Result[None, CvatError
     """Delete an organization and everything in it.
 
     Example:
-        >>> cvatfn.organizations.remove(session, org).unwrap() is None
+        >>> temp = cvatfn.organizations.create(session, {"slug": "temp"}).unwrap()
+        >>> cvatfn.organizations.remove(session, temp).unwrap() is None
         True
     """
     return RESOURCE.remove(session, organization)

@@ -52,8 +52,8 @@ def create(session: Session, spec: ProjectSpec | Mapping[str, Any]) -> Result[Pr
     """Create a project (with its labels) and return it.
 
     Example:
-        >>> project = cvatfn.projects.create(session, {"name": "p1"}).unwrap()
-        >>> project.name
+        >>> p1 = cvatfn.projects.create(session, {"name": "p1"}).unwrap()
+        >>> p1.name
         'p1'
         >>> cvatfn.projects.create(session, {"nmae": "p1"}).failure().field
         'nmae'
@@ -136,7 +136,9 @@ def fetch(session: Session, project: Project) -> Result[Project, CvatError]:
     """A fresh snapshot of ``project``; the given value is not changed.
 
     Example:
-        >>> cvatfn.projects.fetch(session, project).unwrap().name
+        >>> cvatfn.projects.fetch(session, project).unwrap().name  # renamed above
+        'pets'
+        >>> project.name
         'animals'
     """
     return RESOURCE.fetch(session, project)

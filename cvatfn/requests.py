@@ -36,7 +36,7 @@ from cvatfn.errors import BackgroundFailed, CvatError, DeadlineExceeded
 from cvatfn.filters import FilterLike
 from cvatfn.models import Request
 
-__all__ = ["cancel", "iterate", "list", "retrieve", "wait", "wait_flow"]
+__all__ = ["cancel", "iterate", "list", "retrieve", "wait"]
 
 RESOURCE = Resource(
     "/api/requests",

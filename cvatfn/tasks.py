@@ -167,7 +167,7 @@ def iterate(
 
     Example:
         >>> [r.unwrap().name for r in cvatfn.tasks.iterate(session, sort="-id")]
-        ['t']
+        ['empty', 't']
     """
     return RESOURCE.iterate(session, search=search, sort=sort, filter=filter, filters=filters)
 
@@ -189,9 +189,10 @@ def remove(session: Session, task: IdOrEntity) -> Result[None, CvatError]:
     """Delete a task with its data and annotations.
 
     Example:
-        >>> cvatfn.tasks.remove(session, task).unwrap() is None
+        >>> doomed = cvatfn.tasks.create(session, {"name": "doomed"}).unwrap()
+        >>> cvatfn.tasks.remove(session, doomed).unwrap() is None
         True
-        >>> cvatfn.tasks.retrieve(session, task).failure().status
+        >>> cvatfn.tasks.retrieve(session, doomed).failure().status
         404
     """
     return RESOURCE.remove(session, task)
@@ -201,8 +202,9 @@ def fetch(session: Session, task: Task) -> Result[Task, CvatError]:
     """A fresh snapshot of ``task``; the given value is not changed.
 
     Example:
-        >>> cvatfn.tasks.fetch(session, task).unwrap() == task
-        True
+        >>> fresh = cvatfn.tasks.fetch(session, task).unwrap()
+        >>> (fresh.name, task.name)  # renamed above; the old value is unchanged
+        ('renamed', 't')
     """
     return RESOURCE.fetch(session, task)
 
@@ -236,8 +238,8 @@ def get_meta(session: Session, task: IdOrEntity) -> Result[DataMeta, CvatError]:
     """The task's media metadata: frame sizes and names, chunk size, deleted frames.
 
     Example:
-        >>> cvatfn.tasks.get_meta(session, task).failure().status  # no data yet
-        404
+        >>> cvatfn.tasks.get_meta(session, task).unwrap().size  # no data yet
+        0
     """
     ident = entity_id(task, what="task")
     if isinstance(ident, Failure):
