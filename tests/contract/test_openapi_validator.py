@@ -183,6 +183,33 @@ def test_page_fields_are_checked(contract: Contract) -> None:
     assert any("next: 3 is not of type 'string', 'null'" in v for v in found)
 
 
+def test_partial_bodies_are_checked_for_types_required_fields_and_nullables(
+    contract: Contract,
+) -> None:
+    """The cases tests/fake's own validator (now folded into this one) used to check."""
+    assert violations(
+        contract,
+        "GET",
+        "/api/tasks/1",
+        200,
+        {"jobs": {"completed": 0, "validation": 0}, "labels": {}, "id": "one"},
+    ) == ["GET /api/tasks/1 -> 200 (tasks_retrieve): id: 'one' is not of type 'integer'"]
+    found = violations(
+        contract,
+        "GET",
+        "/api/server/about",
+        200,
+        {"name": "x", "description": "y", "version": "2.80.0"},
+    )
+    assert [v.rsplit(": ", 1)[1] for v in found] == [
+        "'logo_url' is a required property",
+        "'subtitle' is a required property",
+    ]
+    # a nullable integer nested in an inline object, and a nullable $ref
+    body = {"jobs": {"completed": None, "validation": 0}, "labels": {}, "assignee": None}
+    assert violations(contract, "GET", "/api/tasks/1", 200, body) == []
+
+
 def test_closed_contract_rejects_undeclared_fields() -> None:
     page = load_page("tasks.json")
     page["results"][0]["invented_by_the_fake"] = 1
