@@ -509,6 +509,10 @@ def _describe(error: ValidationError) -> Iterator[str]:
 # ---------------------------------------------------------------------------- transport
 
 
+EXERCISED: set[str] = set()
+"""Every operationId any ValidatingTransport saw answered in this process (for the summary)."""
+
+
 class ValidatingTransport:
     """A :class:`~cvatfn.http.Transport` that checks every exchange against the contract.
 
@@ -559,6 +563,7 @@ class ValidatingTransport:
             self.status_counts[response.status] += 1
             if operation is not None:
                 self.operations.add(operation.operation_id)
+                EXERCISED.add(operation.operation_id)
             if response.status >= 400:
                 self.error_responses.append(
                     (repr(request), operation.operation_id if operation else None, response.status)
