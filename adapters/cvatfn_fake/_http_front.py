@@ -8,17 +8,36 @@ transfer coding), every response carries a ``Content-Length``, and ``HEAD`` answ
 the headers of the corresponding ``GET`` without a body. The request URL handed to the fake
 server is rebuilt from the ``Host`` header, so the absolute URLs CVAT puts in its responses
 (``url`` fields, ``next`` pages, TUS ``Location``) point back at the address the client used.
-The server's own lock serialises access to its state.
+
+What is served is any object with ``handle(HttpRequest) -> HttpResponse`` (a
+:class:`cvatfn.http.Transport`): a :class:`FakeServer` itself, or a wrapper around one, such
+as a transport that validates every exchange against CVAT's contract::
+
+    server = FakeServer()
+    checked = ValidatingTransport(server.transport())   # tests/contract/openapi.py
+    with serve(checked) as handle:
+        ...  # drive any HTTP client at handle.url
+    checked.assert_clean()
+
+Locking: the handler threads call ``app.handle`` one exchange at a time, under one lock, so
+neither the app nor a wrapper needs to be thread-safe. For a :class:`FakeServer` that lock is
+the server's own re-entrant ``lock`` (which its public methods also take); for anything else
+it is a lock owned by this front. Serving one :class:`FakeServer` through two fronts, or
+through a front and in-process at the same time, stays safe because ``FakeServer.handle``
+takes the server's lock in any case. If ``app.handle`` raises, the client gets a 500 with a
+plain-text body naming the exception (the fake server itself never raises).
 """
 
 from __future__ import annotations
 
 import threading
+import traceback
+from contextlib import AbstractContextManager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import cast
 
-from cvatfn.http import HttpRequest
+from cvatfn.http import HttpRequest, HttpResponse, Transport
 
 from ._server import FakeServer
 
@@ -27,7 +46,8 @@ __all__ = ["ServerHandle", "serve"]
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    fake: FakeServer
+    app: Transport
+    lock: AbstractContextManager[object]
     server_version = "cvatfn_fake"
     sys_version = ""
 
@@ -61,7 +81,7 @@ class _Handler(BaseHTTPRequestHandler):
             tuple((k, v) for k, v in self.headers.items()),
             body,
         )
-        response = self.fake.handle(request)
+        response = self._handle(request)
         self.send_response(response.status)
         length = response.header("content-length") or str(len(response.body))
         for name, value in response.headers:
@@ -72,6 +92,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if self.command != "HEAD" and response.body:
             self.wfile.write(response.body)
+
+    def _handle(self, request: HttpRequest) -> HttpResponse:
+        try:
+            with self.lock:
+                return self.app.handle(request)
+        except Exception as exc:  # a wrapper's bug must still produce an HTTP answer
+            traceback.print_exc()
+            message = f"cvatfn_fake: the served app raised {type(exc).__name__}: {exc}\n"
+            return HttpResponse(
+                500, (("Content-Type", "text/plain; charset=utf-8"),), message.encode()
+            )
 
     do_GET = _serve
     do_POST = _serve
@@ -92,7 +123,11 @@ class ServerHandle:
         200
     """
 
-    def __init__(self, httpd: ThreadingHTTPServer, thread: threading.Thread) -> None:
+    def __init__(
+        self, httpd: ThreadingHTTPServer, thread: threading.Thread, app: Transport
+    ) -> None:
+        self.app = app
+        """What is served: the :class:`FakeServer` or the wrapper given to :func:`serve`."""
         self._httpd = httpd
         self._thread = thread
         host, port = cast(tuple[str, int], httpd.server_address)[:2]
@@ -118,11 +153,35 @@ class ServerHandle:
         self.close()
 
 
-def serve(server: FakeServer, host: str = "127.0.0.1", port: int = 0) -> ServerHandle:
-    """Serve ``server`` over HTTP in a background thread (``port=0`` picks a free port)."""
-    handler = type("FakeHandler", (_Handler,), {"fake": server})
+def serve(app: Transport, host: str = "127.0.0.1", port: int = 0) -> ServerHandle:
+    """Serve ``app`` over HTTP in a background thread (``port=0`` picks a free port).
+
+    ``app`` is a :class:`FakeServer` or any object with ``handle(HttpRequest) ->
+    HttpResponse`` (a :class:`cvatfn.http.Transport`), e.g. a wrapper around
+    ``server.transport()`` that validates or records every exchange. Exchanges reach ``app``
+    one at a time (see the module docstring for the locking).
+
+    Example:
+        >>> import urllib.request
+        >>> class Counting:
+        ...     def __init__(self, inner: Transport) -> None:
+        ...         self.inner, self.count = inner, 0
+        ...     def handle(self, request: HttpRequest) -> HttpResponse:
+        ...         self.count += 1
+        ...         return self.inner.handle(request)
+        >>> counting = Counting(FakeServer().transport())
+        >>> with serve(counting) as handle:
+        ...     urllib.request.urlopen(handle.url + "/api/server/about").status
+        200
+        >>> counting.count
+        1
+    """
+    lock: AbstractContextManager[object] = (
+        app.lock if isinstance(app, FakeServer) else threading.RLock()
+    )
+    handler = type("FakeHandler", (_Handler,), {"app": app, "lock": lock})
     httpd = ThreadingHTTPServer((host, port), handler)
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, name="cvatfn_fake-http", daemon=True)
     thread.start()
-    return ServerHandle(httpd, thread)
+    return ServerHandle(httpd, thread, app)

@@ -3,11 +3,15 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import threading
+import urllib.error
 import urllib.request
 
 import pytest
 
+from cvatfn.http import HttpRequest, HttpResponse
 from cvatfn_fake import FakeServer, serve
+from tests.contract.openapi import ValidatingTransport
 
 pytestmark = pytest.mark.http
 
@@ -35,6 +39,51 @@ def test_serve_over_http_with_urllib() -> None:
         head = urllib.request.Request(handle.url + "/api/server/about", method="HEAD")
         with urllib.request.urlopen(head) as response:
             assert response.read() == b"" and int(response.headers["Content-Length"]) > 0
+
+
+def test_serve_a_validating_wrapper_one_exchange_at_a_time() -> None:
+    server = FakeServer()
+    checked = ValidatingTransport(server.transport())
+    inside = 0
+    overlaps: list[int] = []
+
+    class Probe:
+        def handle(self, request: HttpRequest) -> HttpResponse:
+            nonlocal inside
+            inside += 1
+            overlaps.append(inside)
+            try:
+                return checked.handle(request)
+            finally:
+                inside -= 1
+
+    auth = {"Authorization": "Basic YWRtaW46YWRtaW4="}
+    with serve(Probe()) as handle:
+
+        def fetch() -> None:
+            request = urllib.request.Request(handle.url + "/api/tasks", headers=auth)
+            with urllib.request.urlopen(request) as response:
+                assert response.status == 200
+
+        threads = [threading.Thread(target=fetch) for _ in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(overlaps) == 8 and max(overlaps) == 1
+    assert checked.operations == {"tasks_list"} and checked.exchanges == 8
+    checked.assert_clean()
+
+
+def test_an_app_that_raises_answers_500() -> None:
+    class Broken:
+        def handle(self, request: HttpRequest) -> HttpResponse:
+            raise RuntimeError("boom")
+
+    with serve(Broken()) as handle, pytest.raises(urllib.error.HTTPError) as caught:
+        urllib.request.urlopen(handle.url + "/api/server/about")
+    assert caught.value.code == 500
+    assert b"RuntimeError: boom" in caught.value.read()
 
 
 def test_module_entry_point_prints_address_and_stops() -> None:
