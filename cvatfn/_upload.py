@@ -144,7 +144,10 @@ def _protocol_error(request: HttpRequest, response: HttpResponse, what: str) -> 
     )
 
 
-def _tus_upload(session: Session, url_path: str, item: LocalFile) -> Flow[Result[None, CvatError]]:
+def _tus_upload(
+    session: Session, url_path: str, item: LocalFile, *, done: int, total: int
+) -> Flow[Result[None, CvatError]]:
+    """Upload one file over TUS; progress counts ``done`` bytes before it, of ``total``."""
     metadata = f"filename {base64.b64encode(item.name.encode()).decode()}"
     create = _api.build_request(
         session,
@@ -208,7 +211,7 @@ def _tus_upload(session: Session, url_path: str, item: LocalFile) -> Flow[Result
                 )
             )
         offset = int(new_offset)
-        yield from progress("upload", offset, item.size)
+        yield from progress("upload", done + offset, total)
     return Success(None)
 
 
@@ -251,7 +254,7 @@ def upload_files(
         done += sum(item.size for item in batch)
         yield from progress("upload", done, total)
     for item in large:
-        uploaded = yield from _tus_upload(session, url_path, item)
+        uploaded = yield from _tus_upload(session, url_path, item, done=done, total=total)
         if isinstance(uploaded, Failure):
             return Failure(uploaded.failure())
         done += item.size
