@@ -72,12 +72,11 @@ def run_example(client: cvatfn.Client, images: Sequence[Path], say: Callable[[st
     job = client.jobs.update(jobs[0], {"stage": "validation"}).unwrap()
     say(f"job {job.id} moved to stage {job.stage!r} (state {job.state!r})")
 
-    fresh = client.tasks.fetch(task).unwrap()
-    unchanged = task is not fresh
-    say(f"fetched a new snapshot of task {fresh.id}; the old value is unchanged: {unchanged}")
-
     renamed = client.tasks.update(task, {"name": "my task"}).unwrap()
     say(f"renamed the task to {renamed.name!r}")
+
+    fresh = client.tasks.fetch(task).unwrap()
+    say(f"fetched a new snapshot: {fresh.name!r}; the value we held still says {task.name!r}")
 
     labels = client.tasks.get_labels(renamed).unwrap()
     say(f"labels: {[label.name for label in labels]}")
