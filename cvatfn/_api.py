@@ -241,6 +241,16 @@ def error_from_response(request: HttpRequest, response: HttpResponse) -> CvatErr
         return ServerError(message=message, request=info, status=status, body=text)
     if 400 <= status < 500:
         return BadRequest(message=message, request=info, status=status, body=text, errors=errors)
+    location = response.header("Location")
+    if 300 <= status < 400 and location:
+        return UnexpectedResponse(
+            message=f"the server redirected (HTTP {status}) to {location}; cvatfn does not "
+            "follow redirects, so that credentials never travel to another address: connect "
+            "to that address instead",
+            request=info,
+            status=status,
+            body=text,
+        )
     return UnexpectedResponse(
         message=f"unexpected HTTP {status}", request=info, status=status, body=text
     )

@@ -322,6 +322,32 @@ def _login_flow(
     return (yield from _login_password(session, credentials))
 
 
+_POSITIVE = ("status_check_period", "request_deadline", "connect_timeout", "read_timeout")
+_AT_LEAST_ONE = ("page_size", "max_request_size", "tus_chunk_size")
+
+
+def check_config(config: object) -> Result[None, CvatError]:
+    """A ``Config`` whose numbers make sense, or ``InvalidInput`` naming the field.
+
+    Example:
+        >>> check_config(Config(page_size=0)).failure().field
+        'page_size'
+    """
+    if not isinstance(config, Config):
+        return Failure(
+            InvalidInput(message=f"config must be a Config, not {type(config).__name__}")
+        )
+    for name in _POSITIVE:
+        value = getattr(config, name)
+        if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
+            return Failure(InvalidInput(message=f"Config.{name} must be > 0", field=name))
+    for name in _AT_LEAST_ONE:
+        value = getattr(config, name)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            return Failure(InvalidInput(message=f"Config.{name} must be an int >= 1", field=name))
+    return Success(None)
+
+
 def _connect_flow(
     host: str,
     port: int | None,
@@ -396,7 +422,10 @@ def connect(
         >>> cvatfn.connect("ftp://x").failure().field
         'host'
     """
-    config = config or Config()
+    config = Config() if config is None else config
+    checked = check_config(config)
+    if isinstance(checked, Failure):
+        return Failure(checked.failure())
     if transport is None:
         built = _default_transport(config)
         if isinstance(built, Failure):

@@ -312,3 +312,29 @@ def test_logout_drops_credentials() -> None:
     assert isinstance(out.unwrap().auth, cvatfn.NoAuth)
     assert transport.sent[-1].url == "http://h/api/auth/logout"
     assert isinstance(session.auth, cvatfn.PasswordAuth)  # the old value is untouched
+
+
+@pytest.mark.parametrize(
+    ("config", "field"),
+    [
+        (cvatfn.Config(page_size=0), "page_size"),
+        (cvatfn.Config(status_check_period=0), "status_check_period"),
+        (cvatfn.Config(request_deadline=-1), "request_deadline"),
+        (cvatfn.Config(tus_chunk_size=0), "tus_chunk_size"),
+        (cvatfn.Config(read_timeout=float("nan")), "read_timeout"),
+    ],
+)
+def test_nonsense_config_is_invalid_input(config: cvatfn.Config, field: str) -> None:
+    transport = Scripted(refuse())
+    assert cvatfn.connect("http://h", config=config, transport=transport).failure().field == field
+    assert transport.sent == []
+
+
+def test_a_redirect_is_reported_with_its_target_not_followed() -> None:
+    transport = Scripted(
+        lambda r: HttpResponse(301, (("Location", "https://cvat.example/api/server/about"),))
+    )
+    error = cvatfn.connect("http://cvat.example", credentials=("u", "p"), transport=transport)
+    assert isinstance(error.failure(), UnexpectedResponse)
+    assert "https://cvat.example/api/server/about" in error.failure().message
+    assert len(transport.sent) == 1
