@@ -116,12 +116,10 @@ def build_list_query(
     if sort is not None:
         query["sort"] = sort
     if filter is not None:
-        try:
-            query["filter"] = filter_to_json(filter)
-        except (ValueError, TypeError) as error:
-            return Failure(
-                InvalidInput(message=f"filter is not valid JSON logic: {error}", field="filter")
-            )
+        rendered = filter_to_json(filter)
+        if isinstance(rendered, Failure):
+            return Failure(rendered.failure())
+        query["filter"] = rendered.unwrap()
     return Success(query)
 
 

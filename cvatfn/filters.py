@@ -27,6 +27,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeAlias
 
 import msgspec
+from returns.result import Failure, Result, Success
+
+from cvatfn.errors import CvatError, InvalidInput
 
 __all__ = ["F", "Field", "Filter", "FilterLike", "JsonLogic", "filter_to_json"]
 
@@ -132,22 +135,32 @@ FilterLike: TypeAlias = Filter | JsonLogic | str
 """What ``list(..., filter=...)`` accepts: a :class:`Filter`, a mapping, or a JSON string."""
 
 
-def filter_to_json(value: FilterLike) -> str:
+def filter_to_json(value: FilterLike) -> Result[str, CvatError]:
     """Render a filter argument as the JSON string CVAT expects.
 
-    A string is passed through unchanged after checking that it is a JSON object.
+    A string is passed through unchanged after checking that it is a JSON object; anything
+    that is not JSON logic is an ``InvalidInput`` failure.
 
     Example:
-        >>> filter_to_json({"==": [{"var": "id"}, 1]})
+        >>> filter_to_json({"==": [{"var": "id"}, 1]}).unwrap()
         '{"==":[{"var":"id"},1]}'
-        >>> filter_to_json('{"==": [{"var": "id"}, 1]}')
+        >>> filter_to_json('{"==": [{"var": "id"}, 1]}').unwrap()
         '{"==": [{"var": "id"}, 1]}'
+        >>> filter_to_json("[1, 2]").failure().message
+        'a JSON-logic filter must be a JSON object'
     """
     if isinstance(value, Filter):
-        return value.to_json()
-    if isinstance(value, str):
-        parsed = json.loads(value)
-        if not isinstance(parsed, dict):
-            raise ValueError("a JSON-logic filter must be a JSON object")
-        return value
-    return json.dumps(dict(value), separators=(",", ":"))
+        return Success(value.to_json())
+    try:
+        if isinstance(value, str):
+            parsed = json.loads(value)
+            if not isinstance(parsed, dict):
+                return Failure(_invalid("a JSON-logic filter must be a JSON object"))
+            return Success(value)
+        return Success(json.dumps(dict(value), separators=(",", ":")))
+    except (ValueError, TypeError) as error:
+        return Failure(_invalid(f"filter is not valid JSON logic: {error}"))
+
+
+def _invalid(message: str) -> InvalidInput:
+    return InvalidInput(message=message, field="filter")
