@@ -5,8 +5,14 @@ from __future__ import annotations
 import importlib.util
 import subprocess
 import sys
+from pathlib import Path
 from types import ModuleType
 
+import cvatfn
+from cvatfn.http import Transport
+from cvatfn_fake import FakeServer
+from cvatfn_urllib3 import Urllib3Transport
+from tests.contract.openapi import ValidatingTransport
 from tests.integration.conftest import REPO
 
 EXAMPLE = REPO / "docs" / "examples" / "task_example.py"
@@ -41,14 +47,35 @@ def _check(lines: list[str]) -> None:
         position = found
 
 
-def test_in_process() -> None:
+def _run_validated(host: str, transport: Transport, user: str, password: str, tmp: Path) -> None:
+    """The example's steps over ``transport``, with every response checked against the contract."""
+    example = _load()
+    validating = ValidatingTransport(transport)
+    lines: list[str] = []
+    with cvatfn.make_client(host, credentials=(user, password), transport=validating) as client:
+        example.run_example(client, example.make_images(tmp), lines.append)
+    _check([*lines, "logged out"])
+    assert validating.violations == [], validating.report()
+    assert validating.count_2xx >= 10
+
+
+def test_in_process(tmp_path: Path) -> None:
+    _run_validated("http://localhost", FakeServer().transport(), "admin", "admin", tmp_path)
+
+
+def test_over_http_with_urllib3(http_front: str, tmp_path: Path) -> None:
+    with Urllib3Transport() as transport:
+        _run_validated(http_front, transport, "alice", "alice-pw", tmp_path)
+
+
+def test_main_in_process() -> None:
     lines: list[str] = []
     assert _load().main([], say=lines.append) == 0
     assert lines[0].startswith("using an in-process fake")
     _check(lines)
 
 
-def test_over_http_with_urllib3(http_front: str) -> None:
+def test_main_over_http(http_front: str) -> None:
     lines: list[str] = []
     code = _load().main(
         ["--host", http_front, "--user", "alice", "--password", "alice-pw"], say=lines.append
