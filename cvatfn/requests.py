@@ -32,7 +32,8 @@ from cvatfn._connect import run
 from cvatfn._flow import Flow, now, sleep
 from cvatfn._repo import ListFilter, Resource
 from cvatfn._session import Session
-from cvatfn.errors import BackgroundFailed, CvatError, DeadlineExceeded
+from cvatfn.errors import BackgroundFailed, CvatError, DeadlineExceeded, RequestInfo
+from cvatfn.http import HttpRequest
 from cvatfn.filters import FilterLike
 from cvatfn.models import Request
 
@@ -55,9 +56,12 @@ def _path(rq_id: str) -> str:
     return f"/api/requests/{quote(rq_id, safe='')}"
 
 
+def _retrieve_request(session: Session, rq_id: str) -> HttpRequest:
+    return _api.build_request(session, "GET", _path(rq_id))
+
+
 def _retrieve_flow(session: Session, rq_id: str) -> Flow[Result[Request, CvatError]]:
-    request = _api.build_request(session, "GET", _path(rq_id))
-    return (yield from _api.call(Request, request))
+    return (yield from _api.call(Request, _retrieve_request(session, rq_id)))
 
 
 def retrieve(session: Session, rq_id: str) -> Result[Request, CvatError]:
@@ -125,6 +129,7 @@ def wait_flow(
     limit = session.config.request_deadline if deadline is None else deadline
     period = max(0.0, session.config.status_check_period)
     started = yield from now()
+    info = RequestInfo.of(_retrieve_request(session, rq_id))
     while True:
         polled = yield from _retrieve_flow(session, rq_id)
         match polled:
@@ -136,6 +141,7 @@ def wait_flow(
                         BackgroundFailed(
                             message=state.message or "the background request failed",
                             request_id=rq_id,
+                            request=info,
                         )
                     )
                 yield from progress_of(state)
@@ -151,6 +157,7 @@ def wait_flow(
                     f"(last status: {state.status})",
                     seconds=limit,
                     request_id=rq_id,
+                    request=info,
                 )
             )
         yield from sleep(period)

@@ -75,8 +75,10 @@ def test_wait_failed_request_carries_the_message() -> None:
     perform = Clocked([_request_state("failed", "No media data found")])
     result = drive(wait_flow(_session(), "rq-1"), perform)
     match result:
-        case Failure(BackgroundFailed(message=message, request_id=rq_id)):
+        case Failure(BackgroundFailed(message=message, request_id=rq_id, request=info)):
             assert (message, rq_id) == ("No media data found", "rq-1")
+            assert info is not None
+            assert info.url == "http://h/api/requests/rq-1"
         case _:
             raise AssertionError(result)
 
