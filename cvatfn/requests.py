@@ -33,8 +33,8 @@ from cvatfn._flow import Flow, now, sleep
 from cvatfn._repo import ListFilter, Resource
 from cvatfn._session import Session
 from cvatfn.errors import BackgroundFailed, CvatError, DeadlineExceeded, RequestInfo
-from cvatfn.http import HttpRequest
 from cvatfn.filters import FilterLike
+from cvatfn.http import HttpRequest
 from cvatfn.models import Request
 
 __all__ = ["cancel", "iterate", "list", "retrieve", "wait"]
