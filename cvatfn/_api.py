@@ -22,7 +22,7 @@ import math
 from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 import msgspec
 from returns.result import Failure, Result, Success
@@ -57,8 +57,10 @@ __all__ = [
     "convert_input",
     "decode_response",
     "error_from_response",
+    "first_page",
     "list_all",
     "list_page",
+    "next_page",
     "transport_failure",
 ]
 
@@ -96,7 +98,7 @@ def encode_query(query: Query | None) -> str:
     return urlencode(pairs)
 
 
-def auth_headers(session: Session, method: str) -> list[tuple[str, str]]:
+def auth_headers(session: Session) -> list[tuple[str, str]]:
     """The credential and context headers ``session`` adds to a request."""
     headers: list[tuple[str, str]] = []
     auth = session.auth
@@ -107,9 +109,6 @@ def auth_headers(session: Session, method: str) -> list[tuple[str, str]]:
     elif isinstance(auth, AccessTokenAuth):
         headers.append(("Authorization", f"Bearer {auth.token}"))
     return headers
-
-
-_KEEP_ORG = object()
 
 
 def build_request(
@@ -141,7 +140,7 @@ def build_request(
         all_headers.append(("Content-Type", "application/json"))
     elif body is not None:
         payload = body
-    all_headers.extend(auth_headers(session, method))
+    all_headers.extend(auth_headers(session))
     if org_header and session.org is not None:
         all_headers.append(("X-Organization", session.org))
     all_headers.extend(headers)
@@ -373,24 +372,35 @@ def list_all(
     ``next`` only says whether there is more.
     """
     items: list[T] = []
-    page_number = 1
-    base = dict(query)
-    base.setdefault("page_size", session.config.page_size)
-    while True:
-        page_query: dict[str, Any] = {**base, "page": page_number}
+    page_query: dict[str, Any] | None = first_page(session, query)
+    while page_query is not None:
         result = yield from list_page(type_, session, path, page_query, org_header=org_header)
         match result:
             case Success(Page() as page):
                 items.extend(page.results)
-                if not page.next or not page.results:
-                    return Success(tuple(items))
-                page_number += 1
+                page_query = next_page(page, page_query)
             case Failure(error):
                 return Failure(error)
             case _:  # pragma: no cover
                 raise AssertionError(result)
+    return Success(tuple(items))
 
 
-def quote_path(value: str | int) -> str:
-    """Quote one path segment."""
-    return quote(str(value), safe="")
+def first_page(session: Session, query: Query) -> dict[str, Any]:
+    """The query of page 1: ``query`` plus ``page_size`` from the config unless given."""
+    return {"page_size": session.config.page_size, **query, "page": 1}
+
+
+def next_page(page: Page[Any], query: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The query of the page after ``page``, or ``None`` when it was the last one.
+
+    Example:
+        >>> next_page(Page(count=3, next="http://h/?page=2", previous=None, results=(1,)),
+        ...           {"page": 1})
+        {'page': 2}
+        >>> next_page(Page(count=1, next=None, previous=None, results=(1,)), {"page": 1}) is None
+        True
+    """
+    if not page.next or not page.results:
+        return None
+    return {**query, "page": int(query["page"]) + 1}

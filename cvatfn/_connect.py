@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import ipaddress
 import warnings
-from collections.abc import Callable
 from typing import TypeVar
 from urllib.parse import urlsplit
 
@@ -501,8 +500,3 @@ def with_org(session: Session, slug: str | None) -> Session:
         ('lab', None)
     """
     return msgspec.structs.replace(session, org=slug)
-
-
-def run(session: Session, flow: Flow[T], on_progress: Callable[..., None] | None = None) -> T:
-    """Run ``flow`` with the session's transport (used by the repository modules)."""
-    return run_flow(session.transport, flow, on_progress=on_progress)

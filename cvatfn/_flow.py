@@ -40,6 +40,7 @@ from typing import Any, TypeAlias, TypeVar, cast
 
 import msgspec
 
+from cvatfn._session import Session
 from cvatfn.http import HttpRequest, HttpResponse, Transport, TransportError, VirtualClock
 
 __all__ = [
@@ -56,6 +57,7 @@ __all__ = [
     "now",
     "progress",
     "read_file",
+    "run",
     "run_flow",
     "send",
     "sleep",
@@ -168,6 +170,11 @@ def _stat_size(path: str) -> int | OSError:
         return os.stat(path).st_size
     except OSError as error:
         return error
+
+
+def run(session: Session, flow: Flow[T], *, on_progress: ProgressCallback | None = None) -> T:
+    """Run ``flow`` with ``session``'s transport (what every repository function does)."""
+    return run_flow(session.transport, flow, on_progress=on_progress)
 
 
 def run_flow(

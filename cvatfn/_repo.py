@@ -21,8 +21,7 @@ from typing import Any, Generic, Protocol, TypeVar
 from returns.result import Failure, Result, Success
 
 from cvatfn import _api
-from cvatfn._connect import run
-from cvatfn._flow import Flow
+from cvatfn._flow import Flow, run
 from cvatfn._session import Session
 from cvatfn.errors import CvatError, InvalidInput
 from cvatfn.filters import FilterLike, filter_to_json
@@ -244,21 +243,14 @@ class Resource(Generic[T]):
         if isinstance(query, Failure):
             yield Failure(query.failure())
             return
-        base = query.unwrap()
-        base.setdefault("page_size", session.config.page_size)
-        page_number = 1
-        while True:
-            result = run(
-                session,
-                _api.list_page(self.model, session, self.path, {**base, "page": page_number}),
-            )
+        page_query: dict[str, Any] | None = _api.first_page(session, query.unwrap())
+        while page_query is not None:
+            result = run(session, _api.list_page(self.model, session, self.path, page_query))
             match result:
                 case Success(Page() as page):
                     for item in page.results:
                         yield Success(item)
-                    if not page.next or not page.results:
-                        return
-                    page_number += 1
+                    page_query = _api.next_page(page, page_query)
                 case Failure(error):
                     yield Failure(error)
                     return

@@ -28,8 +28,7 @@ from urllib.parse import quote
 from returns.result import Failure, Result, Success
 
 from cvatfn import _api
-from cvatfn._connect import run
-from cvatfn._flow import Flow, now, sleep
+from cvatfn._flow import Flow, now, progress, run, sleep
 from cvatfn._repo import ListFilter, Resource
 from cvatfn._session import Session
 from cvatfn.errors import BackgroundFailed, CvatError, DeadlineExceeded, RequestInfo
@@ -165,8 +164,6 @@ def wait_flow(
 
 def progress_of(state: Request) -> Flow[None]:
     """Report a polled request's progress (0-100) as a progress effect."""
-    from cvatfn._flow import progress
-
     value = state.progress
     if isinstance(value, int | float):
         yield from progress("background", round(float(value) * 100), 100)

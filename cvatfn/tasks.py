@@ -25,8 +25,7 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from cvatfn import _api, _upload
-from cvatfn._connect import run
-from cvatfn._flow import Flow
+from cvatfn._flow import Flow, run
 from cvatfn._repo import IdOrEntity, ListFilter, Resource, entity_id, list_children
 from cvatfn._session import Session
 from cvatfn.errors import CvatError, InvalidInput
@@ -99,16 +98,18 @@ def create(session: Session, spec: TaskSpec | Mapping[str, Any]) -> Result[Task,
         >>> cvatfn.tasks.create(session, {"name": 5}).failure().field
         'name'
     """
-    converted = _api.convert_input(TaskSpec, spec, what="task spec")
-    if isinstance(converted, Failure):
-        return Failure(converted.failure())
-    checked = _check_spec(converted.unwrap())
+    checked = _task_spec(spec)
     if isinstance(checked, Failure):
         return Failure(checked.failure())
-    return RESOURCE.create(session, TaskSpec, converted.unwrap())
+    return RESOURCE.create(session, TaskSpec, checked.unwrap())
 
 
-def _check_spec(spec: TaskSpec) -> Result[TaskSpec, CvatError]:
+def _task_spec(value: object) -> Result[TaskSpec, CvatError]:
+    """Convert a task spec and apply CVAT's rule that a task in a project has no own labels."""
+    converted = _api.convert_input(TaskSpec, value, what="task spec")
+    if isinstance(converted, Failure):
+        return Failure(converted.failure())
+    spec = converted.unwrap()
     if isinstance(spec.project_id, int) and spec.labels:
         return Failure(
             InvalidInput(
@@ -428,10 +429,7 @@ def create_from_data(
         ...                               data_params={"qualty": 5}).failure().field
         'qualty'
     """
-    converted = _api.convert_input(TaskSpec, spec, what="task spec")
-    if isinstance(converted, Failure):
-        return Failure(converted.failure())
-    checked = _check_spec(converted.unwrap())
+    checked = _task_spec(spec)
     if isinstance(checked, Failure):
         return Failure(checked.failure())
     paths = _resources(resources)
@@ -444,7 +442,7 @@ def create_from_data(
         stat = run(session, _upload.stat_files(paths.unwrap()))
         if isinstance(stat, Failure):
             return Failure(stat.failure())
-    created = RESOURCE.create(session, TaskSpec, converted.unwrap())
+    created = RESOURCE.create(session, TaskSpec, checked.unwrap())
     if isinstance(created, Failure):
         return created
     return run(

@@ -17,7 +17,7 @@ from typing import Any
 from returns.result import Result
 
 from cvatfn import _api
-from cvatfn._connect import run
+from cvatfn._flow import run
 from cvatfn._repo import IdOrEntity, ListFilter, Resource
 from cvatfn._session import Session
 from cvatfn.errors import CvatError
