@@ -16,128 +16,21 @@ whole module printed at the end.
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from PIL import Image
 
-from cvatfn.http import HttpRequest, HttpResponse
-from cvatfn_fake import FakeServer, serve
-from tests.contract.openapi import Contract, ValidatingTransport
+from tests.contract.peer import ADMIN, Cvat, image
 
 cvat_sdk = pytest.importorskip("cvat_sdk")
 
-from cvat_sdk import Client, make_client  # noqa: E402
 from cvat_sdk.api_client import exceptions, models  # noqa: E402
 from cvat_sdk.core import uploading  # noqa: E402
 from cvat_sdk.core.exceptions import BackgroundRequestException  # noqa: E402
 
 pytestmark = [pytest.mark.official_sdk, pytest.mark.http]
-
-ADMIN = ("admin", "admin")
-EXERCISED: set[str] = set()
-"""operationIds exercised by every test of this module (printed once at the end)."""
-
-
-@dataclass
-class Seen:
-    """One exchange as the fake saw it: enough to tell which protocol the SDK used."""
-
-    method: str
-    path: str
-    query: dict[str, list[str]]
-    headers: frozenset[str]
-    status: int
-
-
-@dataclass
-class Recorder:
-    """Records each exchange (without bodies) on its way to the validating transport."""
-
-    inner: ValidatingTransport
-    seen: list[Seen] = field(default_factory=list)
-
-    def handle(self, request: HttpRequest) -> HttpResponse:
-        response = self.inner.handle(request)
-        url = urlsplit(request.url)
-        self.seen.append(
-            Seen(
-                request.method,
-                url.path,
-                parse_qs(url.query),
-                frozenset(name.lower() for name, _ in request.headers),
-                response.status,
-            )
-        )
-        return response
-
-    def count(self, method: str, prefix: str, *, header: str | None = None) -> int:
-        return sum(
-            1
-            for s in self.seen
-            if s.method == method
-            and s.path.startswith(prefix)
-            and (header is None or header in s.headers)
-        )
-
-
-@dataclass
-class Cvat:
-    server: FakeServer
-    checked: ValidatingTransport
-    recorder: Recorder
-    host: str
-    port: int
-
-    def client(
-        self, credentials: tuple[str, str] | None = ADMIN, *, access_token: str | None = None
-    ) -> Client:
-        client = make_client(
-            self.host,
-            port=self.port,
-            credentials=None if access_token else credentials,
-            access_token=access_token,
-        )
-        client.config.status_check_period = 0.01  # type: ignore[assignment]
-        return client
-
-
-@pytest.fixture(scope="module")
-def coverage_report() -> Iterator[None]:
-    yield
-    print(f"\nofficial cvat-sdk suite: {Contract.load().coverage(EXERCISED)}")
-    print("  exercised:", ", ".join(sorted(EXERCISED)))
-
-
-@pytest.fixture
-def cvat(
-    coverage_report: None, caplog: pytest.LogCaptureFixture, recwarn: pytest.WarningsRecorder
-) -> Iterator[Cvat]:
-    caplog.set_level(logging.WARNING)
-    # The request log would keep every body, including the >100 MiB upload.
-    server = FakeServer(log_limit=0)
-    checked = ValidatingTransport(server.transport())
-    recorder = Recorder(checked)
-    with serve(recorder) as handle:
-        yield Cvat(server, checked, recorder, "http://127.0.0.1", handle.port)
-    EXERCISED.update(checked.operations)
-    # caplog.records would only hold the teardown's records: look at the whole test.
-    records = [*caplog.get_records("setup"), *caplog.get_records("call")]
-    complaints = [f"{r.name}: {r.getMessage()}" for r in records if r.levelno >= logging.WARNING]
-    assert complaints == [], "the SDK logged warnings (server version check?)"
-    assert [str(w.message) for w in recwarn.list] == []
-    checked.assert_clean()
-
-
-def image(path: Path, size: tuple[int, int], color: tuple[int, int, int] = (200, 10, 10)) -> Path:
-    Image.new("RGB", size, color).save(path)
-    return path
-
 
 # ------------------------------------------------------------------------------- auth
 
