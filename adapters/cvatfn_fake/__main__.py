@@ -3,6 +3,7 @@
 Usage::
 
     python -m cvatfn_fake --host 127.0.0.1 --port 0 --admin root:secret --user alice:pw
+    python -m cvatfn_fake --share-root ./share --log-limit 0
 
 Prints ``cvatfn_fake listening on http://HOST:PORT`` once the socket is bound (with the real
 port when ``--port 0``), then serves until SIGINT or SIGTERM.
@@ -14,6 +15,7 @@ import argparse
 import signal
 import sys
 import threading
+from pathlib import Path
 from types import FrameType
 
 from ._http_front import serve
@@ -38,8 +40,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--user", type=_credentials, action="append", default=[], metavar="NAME:PASSWORD"
     )
+    parser.add_argument(
+        "--log-limit",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="keep the last N exchanges in the request log (0 keeps none; bodies included)",
+    )
+    parser.add_argument(
+        "--share-root",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="the folder served as CVAT's share (for tasks created with server_files)",
+    )
     args = parser.parse_args(argv)
-    server = FakeServer()
+    server = FakeServer(log_limit=max(0, args.log_limit), share_root=args.share_root)
     for name, password in args.admin:
         user = server.state.user_by_name(name)
         if user is not None:
