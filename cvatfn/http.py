@@ -23,6 +23,8 @@ Example:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
 from typing import Literal, Protocol, runtime_checkable
 
 import msgspec
@@ -33,6 +35,7 @@ __all__ = [
     "Headers",
     "HttpRequest",
     "HttpResponse",
+    "StreamingTransport",
     "Transport",
     "TransportError",
     "TransportErrorKind",
@@ -184,6 +187,40 @@ class Transport(Protocol):
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Send ``request`` and return the whole response."""
+        ...
+
+
+@runtime_checkable
+class StreamingTransport(Transport, Protocol):
+    """Optional: a transport that can also hand over a response body piece by piece.
+
+    ``stream(request, chunk_size=...)`` is a context manager that sends ``request`` and yields
+    ``(head, chunks)``: an :class:`HttpResponse` with the status and headers and an empty body,
+    and an iterator over the body in pieces of at most ``chunk_size`` bytes. Entering it and
+    iterating may raise :class:`TransportError` and nothing else; leaving it releases the
+    connection whether or not the body was read to the end.
+
+    cvatfn's runner uses it for downloads, so a large file never sits in memory whole; with a
+    transport that has only ``handle`` (the fake server's in-process one), it falls back to
+    ``handle`` and cuts the body it got into the same pieces.
+    ``cvatfn_urllib3.Urllib3Transport`` implements it.
+
+    Example:
+        >>> from contextlib import contextmanager
+        >>> class Canned:
+        ...     def handle(self, request: HttpRequest) -> HttpResponse:
+        ...         return HttpResponse(200, body=b"abc")
+        ...     @contextmanager
+        ...     def stream(self, request: HttpRequest, *, chunk_size: int = 2):
+        ...         yield HttpResponse(200), iter([b"ab", b"c"])
+        >>> isinstance(Canned(), StreamingTransport)
+        True
+    """
+
+    def stream(
+        self, request: HttpRequest, *, chunk_size: int = ...
+    ) -> AbstractContextManager[tuple[HttpResponse, Iterator[bytes]]]:
+        """Send ``request``; yield its head and an iterator over its body."""
         ...
 
 
