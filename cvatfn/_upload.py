@@ -16,6 +16,12 @@ CVAT takes task data in one "upload session" on ``/api/tasks/{id}/data/``:
 4. ``POST`` with header ``Upload-Finish`` and the data parameters as JSON closes the session
    and starts processing: 202 with ``{"rq_id": ...}``, a background request to wait on.
 
+Imports (annotations, datasets, backups) use the same protocol for one file
+(:func:`upload_file`): ``Upload-Start`` and ``Upload-Finish`` carry the import's query
+parameters (``format``, ``filename``, ...), the file always goes over TUS, and the server may
+store it under another name (a backup gets a unique temporary one): the TUS answers say which
+in ``Upload-Filename``, and ``Upload-Finish`` names that file in its ``filename`` parameter.
+
 The multipart boundary is derived from the content, so the same upload produces the same
 bytes every time (cassettes can match on bodies).
 """
@@ -37,7 +43,7 @@ from cvatfn._session import Session
 from cvatfn.errors import CvatError, InvalidInput, RequestInfo, UnexpectedResponse
 from cvatfn.http import HttpRequest, HttpResponse
 
-__all__ = ["LocalFile", "multipart_body", "stat_files", "upload_files"]
+__all__ = ["LocalFile", "multipart_body", "stat_files", "upload_file", "upload_files"]
 
 TUS_VERSION = "1.0.0"
 
@@ -145,9 +151,19 @@ def _protocol_error(request: HttpRequest, response: HttpResponse, what: str) -> 
 
 
 def _tus_upload(
-    session: Session, url_path: str, item: LocalFile, *, done: int, total: int
-) -> Flow[Result[None, CvatError]]:
-    """Upload one file over TUS; progress counts ``done`` bytes before it, of ``total``."""
+    session: Session,
+    url_path: str,
+    item: LocalFile,
+    *,
+    done: int,
+    total: int,
+    field: str = "resources",
+) -> Flow[Result[str, CvatError]]:
+    """Upload one file over TUS; progress counts ``done`` bytes before it, of ``total``.
+
+    The result is the name the server stored the file under (its ``Upload-Filename``, else the
+    name that was sent). ``field`` names the caller's input in a failure to read the file.
+    """
     metadata = f"filename {base64.b64encode(item.name.encode()).decode()}"
     create = _api.build_request(
         session,
@@ -168,17 +184,16 @@ def _tus_upload(
         return Failure(_protocol_error(create, response, "TUS upload created without Location"))
     if location.startswith("/"):
         location = session.server.url + location
+    stored_name = response.header("Upload-Filename") or item.name
     offset = 0
     while offset < item.size:
         chunk = yield from read_file(item.path, offset, session.config.tus_chunk_size)
         if isinstance(chunk, OSError):
-            return Failure(
-                InvalidInput(message=f"cannot read {item.path!r}: {chunk}", field="resources")
-            )
+            return Failure(InvalidInput(message=f"cannot read {item.path!r}: {chunk}", field=field))
         if not chunk:
             return Failure(
                 InvalidInput(
-                    message=f"{item.path!r} shrank while it was being uploaded", field="resources"
+                    message=f"{item.path!r} shrank while it was being uploaded", field=field
                 )
             )
         patch = _api.build_request(
@@ -211,8 +226,9 @@ def _tus_upload(
                 )
             )
         offset = int(new_offset)
+        stored_name = answer.header("Upload-Filename") or stored_name
         yield from progress("upload", done + offset, total)
-    return Success(None)
+    return Success(stored_name)
 
 
 def upload_files(
@@ -260,6 +276,38 @@ def upload_files(
         done += item.size
     finish = _api.build_request(
         session, "POST", url_path, json_body=dict(fields), headers=(("Upload-Finish", ""),)
+    )
+    finished = yield from _api.call_json(finish)
+    if isinstance(finished, Failure):
+        return Failure(finished.failure())
+    return rq_id_of(finish, finished.unwrap())
+
+
+def upload_file(
+    session: Session, url_path: str, item: LocalFile, *, query: _api.Query, field: str = "path"
+) -> Flow[Result[str, CvatError]]:
+    """Upload one file to an import endpoint; the result is the background request id.
+
+    ``Upload-Start`` carries ``query``; the file goes over TUS to ``url_path`` (which ends in
+    ``/``, as CVAT builds the chunk URLs from it); ``Upload-Finish`` carries ``query`` with
+    ``filename`` set to the name the server stored the file under.
+    """
+    start = _api.build_request(
+        session, "POST", url_path, query=query, headers=(("Upload-Start", ""),)
+    )
+    started = yield from _api.call_no_content(start)
+    if isinstance(started, Failure):
+        return Failure(started.failure())
+    yield from progress("upload", 0, item.size)
+    stored = yield from _tus_upload(session, url_path, item, done=0, total=item.size, field=field)
+    if isinstance(stored, Failure):
+        return Failure(stored.failure())
+    finish = _api.build_request(
+        session,
+        "POST",
+        url_path,
+        query={**query, "filename": stored.unwrap()},
+        headers=(("Upload-Finish", ""),),
     )
     finished = yield from _api.call_json(finish)
     if isinstance(finished, Failure):

@@ -93,6 +93,8 @@ __all__ = [
     # read entities
     "About",
     "AccessToken",
+    "AnnotationFormat",
+    "AnnotationFormats",
     "Attribute",
     "Chapter",
     "ChapterMetadata",
@@ -795,6 +797,45 @@ class Request(CvatModel, frozen=True, kw_only=True):
     started_date: datetime.datetime | None = None
     finished_date: datetime.datetime | None = None
     expiry_date: datetime.datetime | None = None
+
+
+class AnnotationFormat(CvatModel, frozen=True, kw_only=True):
+    """One annotation format the server can import or export (CVAT's ``DatasetFormat``).
+
+    ``name`` is what the export and import calls take (``"CVAT for images 1.1"``,
+    ``"COCO 1.0"``); ``ext`` the file types it reads or writes (``"ZIP, XML"``); ``dimension``
+    ``"2d"`` or ``"3d"``; a format that is not ``enabled`` is refused by the server.
+    """
+
+    name: str
+    ext: str = ""
+    version: str = ""
+    enabled: bool = True
+    dimension: str = ""
+
+
+class AnnotationFormats(CvatModel, frozen=True, kw_only=True):
+    """The server's annotation formats (``GET /api/server/annotation/formats``, CVAT's
+    ``DatasetFormats``).
+
+    Example:
+        >>> formats = AnnotationFormats(
+        ...     importers=(AnnotationFormat(name="CVAT 1.1"),),
+        ...     exporters=(AnnotationFormat(name="CVAT for images 1.1"),))
+        >>> formats.importer("CVAT 1.1").name, formats.exporter("CVAT 1.1")
+        ('CVAT 1.1', None)
+    """
+
+    importers: tuple[AnnotationFormat, ...] = ()
+    exporters: tuple[AnnotationFormat, ...] = ()
+
+    def importer(self, name: str) -> AnnotationFormat | None:
+        """The importer called ``name`` (exactly, as the server compares), or ``None``."""
+        return next((item for item in self.importers if item.name == name), None)
+
+    def exporter(self, name: str) -> AnnotationFormat | None:
+        """The exporter called ``name`` (exactly, as the server compares), or ``None``."""
+        return next((item for item in self.exporters if item.name == name), None)
 
 
 class About(CvatModel, frozen=True, kw_only=True):

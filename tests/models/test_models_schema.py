@@ -47,6 +47,8 @@ READ_MODELS: dict[str, type[m.CvatModel]] = {
     "CommentsSummary": m.CountRef,
     "LabelsSummary": m.UrlRef,
     "RqId": m.RqId,
+    "DatasetFormats": m.AnnotationFormats,
+    "DatasetFormat": m.AnnotationFormat,
     # annotations, read and request variants share the structs
     "LabeledData": m.LabeledData,
     "LabeledShape": m.LabeledShape,
@@ -121,6 +123,8 @@ STRUCTURAL_REQUIRED: dict[type[m.CvatModel], set[str]] = {
     m.Invitation: {"key"},
     m.RqId: {"rq_id"},
     m.About: set(),
+    m.AnnotationFormats: set(),
+    m.AnnotationFormat: {"name"},
     m.DataMeta: set(),
     m.FrameMeta: set(),
     m.ChapterMetadata: set(),
@@ -237,7 +241,14 @@ def test_read_models_require_only_id_or_structural_fields(model: type[m.CvatMode
     assert required == STRUCTURAL_REQUIRED.get(model, {"id"})
 
 
-MINIMAL_VALUES: dict[str, Any] = {"shapes": [], "key": "k", "rq_id": "r", "type": "t", "value": "v"}
+MINIMAL_VALUES: dict[str, Any] = {
+    "shapes": [],
+    "key": "k",
+    "rq_id": "r",
+    "type": "t",
+    "value": "v",
+    "name": "n",
+}
 
 
 def test_read_models_decode_from_only_their_required_fields() -> None:
