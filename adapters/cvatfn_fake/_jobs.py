@@ -187,7 +187,9 @@ def job_json(ctx: Ctx, job: Job) -> dict[str, Any]:
         "stage": job.stage,
         "state": job.state,
         "mode": task.mode,
-        "frame_count": job.stop_frame - job.start_frame + 1,
+        "frame_count": len(job.frames)
+        if job.frames is not None
+        else job.stop_frame - job.start_frame + 1,
         "start_frame": job.start_frame,
         "stop_frame": job.stop_frame,
         "data_chunk_size": data.chunk_size if data is not None else None,
@@ -328,6 +330,9 @@ def retrieve_job_meta(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     meta["deleted_frames"] = [
         f for f in meta["deleted_frames"] if job.start_frame <= f <= job.stop_frame
     ]
+    if job.frames is not None and task.data is not None:
+        step = int(task.data.frame_filter.split("=")[-1]) if task.data.frame_filter else 1
+        meta["included_frames"] = [task.data.start_frame + f * step for f in job.frames]
     return render(ctx, 200, meta)
 
 

@@ -37,7 +37,18 @@ from typing import Any, Literal
 
 from cvatfn.http import HttpRequest, HttpResponse
 
-from . import _auth, _issues, _jobs, _labels, _organizations, _projects, _requests, _tasks, _users
+from . import (
+    _auth,
+    _issues,
+    _jobs,
+    _labels,
+    _organizations,
+    _projects,
+    _requests,
+    _tasks,
+    _users,
+    _validation,
+)
 from ._context import Ctx, check_acceptable, plain, render
 from ._errors import ApiError
 from ._router import NoRoute, Router
@@ -144,6 +155,7 @@ class FakeServer:
             _labels,
             _issues,
             _requests,
+            _validation,
         ):
             module.register(self.router)
         self.add_user("admin", "admin", superuser=True, first_name="", last_name="")

@@ -210,6 +210,8 @@ class Job:
     assignee_updated: float | None
     created: float
     updated: float
+    frames: list[int] | None = None
+    """The chosen frames (relative numbers) of a ground truth job; None for a range job."""
 
 
 @dataclass

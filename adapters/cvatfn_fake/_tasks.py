@@ -33,7 +33,7 @@ from cvatfn.http import HttpResponse
 from ._auth import require_user
 from ._context import Ctx, absolute, isodate, render, user_ref
 from ._errors import ApiError, detail, invalid, not_found, permission_denied
-from ._fields import Fields, as_dict, as_list, merge_nested, present
+from ._fields import Fields, as_list, merge_nested, present
 from ._iam import (
     can_create,
     can_create_in_project,
@@ -46,6 +46,7 @@ from ._images import image_size, media_kind
 from ._jobs import create_jobs, job_summary
 from ._labels import create_labels, delete_label, labels_of, update_labels, validate_labels
 from ._listing import ListSpec, paginate
+from ._validation import apply_validation_params, check_validation_params
 from ._projects import check_user_id, read_storage, storage_json
 from ._requests import WorkFailed, enqueue, is_active, register_work
 from ._state import BackgroundRequest, Frame, Task, TaskData
@@ -537,8 +538,10 @@ def _read_data_request(srv: FakeServer, ctx: Ctx, data: TaskData) -> dict[str, A
                     seen.add(name)
             params["job_file_mapping"] = mapping
     validation = body.get("validation_params")
-    validation_dict = as_dict(validation)
-    params["validation_mode"] = validation_dict.get("mode") if validation_dict else None
+    params["validation_mode"] = None
+    if validation is not None:
+        params["validation_params"] = check_validation_params(validation)
+        params["validation_mode"] = params["validation_params"]["mode"]
     chunk_size = params["chunk_size"]
     if present(chunk_size) and chunk_size is not None and chunk_size <= 0:
         fields.error("chunk_size", "Chunk size must be a positive integer")
@@ -767,6 +770,8 @@ def process_task_data(srv: FakeServer, request: BackgroundRequest) -> int | None
     data.uploaded = {}
     task.mode = "annotation"
     create_jobs(srv, task, [len(job) for job in mapping] if mapping is not None else None)
+    if params.get("validation_params"):
+        apply_validation_params(srv, task, params["validation_params"])
     task.updated = srv.now()
     return None
 

@@ -13,7 +13,7 @@ from returns.result import Failure
 
 import cvatfn
 from cvatfn import ResourceType
-from cvatfn.errors import BackgroundFailed, InvalidInput
+from cvatfn.errors import BackgroundFailed, BadRequest, InvalidInput
 from cvatfn.models import DataParams
 from cvatfn_fake import FakeServer
 from tests.contract.openapi import ValidatingTransport
@@ -201,3 +201,150 @@ def test_bad_data_parameters_are_invalid_input_before_anything_is_sent(
     assert error.field == field
     assert len(server.log) == before
     assert cvatfn.tasks.list(s).unwrap() == ()
+
+
+def test_validation_params_make_a_ground_truth_job(
+    session: tuple[FakeServer, cvatfn.Session],
+) -> None:
+    _, s = session
+    files = [f"set/img_{i}.png" for i in range(1, 11)]
+    task = cvatfn.tasks.create_from_data(
+        s,
+        {"name": "gt", "labels": LABELS, "segment_size": 5},
+        files,
+        resource_type=ResourceType.SHARE,
+        data_params={
+            "sorting_method": "predefined",
+            "validation_params": {
+                "mode": "gt",
+                "frame_selection_method": "random_uniform",
+                "frame_count": 3,
+                "random_seed": 7,
+            },
+        },
+    ).unwrap()
+    jobs = cvatfn.tasks.get_jobs(s, task).unwrap()
+    assert [j.type for j in jobs] == ["annotation", "annotation", "ground_truth"]
+    gt = jobs[-1]
+    assert (gt.start_frame, gt.stop_frame, gt.frame_count) == (0, 9, 3)
+    assert cvatfn.tasks.retrieve(s, task).unwrap().validation_mode == "gt"
+
+    # The same seed chooses the same frames.
+    again = cvatfn.tasks.create_from_data(
+        s,
+        {"name": "gt again", "labels": LABELS, "segment_size": 5},
+        files,
+        resource_type=ResourceType.SHARE,
+        data_params={
+            "sorting_method": "predefined",
+            "validation_params": {
+                "mode": "gt",
+                "frame_selection_method": "random_uniform",
+                "frame_count": 3,
+                "random_seed": 7,
+            },
+        },
+    ).unwrap()
+    gt_again = cvatfn.tasks.get_jobs(s, again).unwrap()[-1]
+    first = cvatfn.jobs.get_meta(s, gt).unwrap() if hasattr(cvatfn.jobs, "get_meta") else None
+    second = (
+        cvatfn.jobs.get_meta(s, gt_again).unwrap() if hasattr(cvatfn.jobs, "get_meta") else None
+    )
+    if first is not None and second is not None:
+        assert first.included_frames == second.included_frames
+        assert first.included_frames is not None and len(first.included_frames) == 3
+
+
+def test_manual_validation_frames_by_file_name(session: tuple[FakeServer, cvatfn.Session]) -> None:
+    _, s = session
+    task = cvatfn.tasks.create_from_data(
+        s,
+        {"name": "manual", "labels": LABELS},
+        [f"set/img_{i}.png" for i in range(1, 6)],
+        resource_type=ResourceType.SHARE,
+        data_params={
+            "sorting_method": "predefined",
+            "validation_params": {
+                "mode": "gt",
+                "frame_selection_method": "manual",
+                "frames": ["set/img_2.png", "set/img_5.png"],
+            },
+        },
+    ).unwrap()
+    gt = cvatfn.tasks.get_jobs(s, task).unwrap()[-1]
+    assert (gt.type, gt.frame_count) == ("ground_truth", 2)
+
+
+def test_honeypot_mode_is_reported_as_unsupported(
+    session: tuple[FakeServer, cvatfn.Session],
+) -> None:
+    _, s = session
+    result = cvatfn.tasks.create_from_data(
+        s,
+        {"name": "pool", "labels": LABELS},
+        ["set/img_1.png", "set/img_2.png"],
+        resource_type=ResourceType.SHARE,
+        data_params={
+            "validation_params": {
+                "mode": "gt_pool",
+                "frame_selection_method": "random_uniform",
+                "frame_count": 1,
+            }
+        },
+    )
+    error = result.failure()
+    assert isinstance(error, BackgroundFailed)
+    assert "gt_pool" in error.message
+
+
+def test_ground_truth_job_created_and_removed_through_jobs(
+    session: tuple[FakeServer, cvatfn.Session],
+) -> None:
+    _, s = session
+    task = cvatfn.tasks.create_from_data(
+        s,
+        {"name": "later", "labels": LABELS},
+        [f"set/img_{i}.png" for i in range(1, 5)],
+        resource_type=ResourceType.SHARE,
+    ).unwrap()
+    gt = cvatfn.jobs.create(
+        s,
+        {
+            "type": "ground_truth",
+            "task_id": task.id,
+            "frame_selection_method": "manual",
+            "frames": [0, 3],
+        },
+    ).unwrap()
+    assert (gt.type, gt.frame_count, gt.task_id) == ("ground_truth", 2, task.id)
+    second = cvatfn.jobs.create(
+        s,
+        {
+            "type": "ground_truth",
+            "task_id": task.id,
+            "frame_selection_method": "random_uniform",
+            "frame_count": 1,
+        },
+    )
+    error = second.failure()
+    assert isinstance(error, BadRequest)
+    assert "cannot have more than 1 GT job" in str(error.body)
+
+    annotation_job = cvatfn.tasks.get_jobs(s, task).unwrap()[0]
+    refused = cvatfn.jobs.remove(s, annotation_job).failure()
+    assert isinstance(refused, BadRequest)
+    assert "Only ground truth jobs can be removed" in str(refused.body)
+
+    assert cvatfn.jobs.remove(s, gt).unwrap() is None
+    assert [j.type for j in cvatfn.tasks.get_jobs(s, task).unwrap()] == ["annotation"]
+    bad = cvatfn.jobs.create(
+        s,
+        {
+            "type": "ground_truth",
+            "task_id": task.id,
+            "frame_selection_method": "manual",
+            "frames": [0, 9],
+        },
+    ).failure()
+    assert isinstance(bad, BadRequest)
+    assert "do not exist in the task: 9" in str(bad.body)
