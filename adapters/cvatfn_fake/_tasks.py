@@ -46,11 +46,11 @@ from ._images import image_size, media_kind
 from ._jobs import create_jobs, job_summary
 from ._labels import create_labels, delete_label, labels_of, update_labels, validate_labels
 from ._listing import ListSpec, paginate
-from ._validation import apply_validation_params, check_validation_params
 from ._projects import check_user_id, read_storage, storage_json
 from ._requests import WorkFailed, enqueue, is_active, register_work
 from ._state import BackgroundRequest, Frame, Task, TaskData
 from ._uploads import append_files, init_tus, tus_chunk
+from ._validation import apply_validation_params, check_validation_params
 
 if TYPE_CHECKING:
     from ._router import Router
