@@ -86,6 +86,10 @@ class TasksApi:
         self.get_jobs = bind(tasks.get_jobs, session)
         self.get_labels = bind(tasks.get_labels, session)
         self.get_meta = bind(tasks.get_meta, session)
+        self.export_dataset = bind(tasks.export_dataset, session)
+        self.import_annotations = bind(tasks.import_annotations, session)
+        self.download_backup = bind(tasks.download_backup, session)
+        self.create_from_backup = bind(tasks.create_from_backup, session)
 
 
 class ProjectsApi:
@@ -101,6 +105,11 @@ class ProjectsApi:
         self.fetch = bind(projects.fetch, session)
         self.get_tasks = bind(projects.get_tasks, session)
         self.get_labels = bind(projects.get_labels, session)
+        self.export_dataset = bind(projects.export_dataset, session)
+        self.import_dataset = bind(projects.import_dataset, session)
+        self.create_from_dataset = bind(projects.create_from_dataset, session)
+        self.download_backup = bind(projects.download_backup, session)
+        self.create_from_backup = bind(projects.create_from_backup, session)
 
 
 class JobsApi:
@@ -116,6 +125,8 @@ class JobsApi:
         self.fetch = bind(jobs.fetch, session)
         self.get_labels = bind(jobs.get_labels, session)
         self.get_issues = bind(jobs.get_issues, session)
+        self.export_dataset = bind(jobs.export_dataset, session)
+        self.import_annotations = bind(jobs.import_annotations, session)
 
 
 class UsersApi:

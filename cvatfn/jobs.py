@@ -15,21 +15,26 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from returns.result import Result
 
+from cvatfn import _transfer
 from cvatfn._repo import IdOrEntity, ListFilter, Resource, list_children
 from cvatfn._session import Session
 from cvatfn.errors import CvatError
 from cvatfn.filters import FilterLike
 from cvatfn.models import Issue, Job, JobPatch, JobSpec, Label
+from cvatfn.progress import ProgressReporter
 
 __all__ = [
     "create",
+    "export_dataset",
     "fetch",
     "get_issues",
     "get_labels",
+    "import_annotations",
     "iterate",
     "list",
     "remove",
@@ -174,3 +179,63 @@ def get_issues(session: Session, job: IdOrEntity) -> Result[tuple[Issue, ...], C
     from cvatfn import issues
 
     return list_children(session, issues.RESOURCE, job, "job_id", what="job")
+
+
+def export_dataset(
+    session: Session,
+    job: IdOrEntity,
+    format_name: str,
+    path: _transfer.PathLike,
+    *,
+    include_images: bool = False,
+    progress: ProgressReporter | None = None,
+) -> Result[Path, CvatError]:
+    """Export the job's annotations (with its images if ``include_images``) in
+    ``format_name`` and download the file to ``path``; the result is the path.
+
+    Works like :func:`cvatfn.tasks.export_dataset`, for the job's frames only.
+
+    Example:
+        >>> cvatfn.jobs.export_dataset(session, 0, "CVAT for images 1.1", "out.zip").failure().field
+        'job'
+    """
+    return _transfer.export_dataset(
+        session,
+        "job",
+        job,
+        format_name,
+        path,
+        include_images=include_images,
+        progress=progress,
+    )
+
+
+def import_annotations(
+    session: Session,
+    job: IdOrEntity,
+    format_name: str,
+    path: _transfer.PathLike,
+    *,
+    import_mode: _transfer.ImportMode | None = None,
+    conv_mask_to_poly: bool | None = None,
+    progress: ProgressReporter | None = None,
+) -> Result[None, CvatError]:
+    """Upload an annotation file in ``format_name`` into the job and wait until the server has
+    imported it.
+
+    Works like :func:`cvatfn.tasks.import_annotations`, for the job's frames only.
+
+    Example:
+        >>> cvatfn.jobs.import_annotations(session, 1, "", "annotations.xml").failure().field
+        'format_name'
+    """
+    return _transfer.import_annotations(
+        session,
+        "job",
+        job,
+        format_name,
+        path,
+        import_mode=import_mode,
+        conv_mask_to_poly=conv_mask_to_poly,
+        progress=progress,
+    )

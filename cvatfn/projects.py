@@ -18,21 +18,30 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
-from returns.result import Result
+from returns.result import Failure, Result
 
+from cvatfn import _api, _transfer
+from cvatfn._flow import run
 from cvatfn._repo import IdOrEntity, ListFilter, Resource, list_children
 from cvatfn._session import Session
 from cvatfn.errors import CvatError
 from cvatfn.filters import FilterLike
 from cvatfn.models import Label, Project, ProjectPatch, ProjectSpec, Task
+from cvatfn.progress import ProgressReporter
 
 __all__ = [
     "create",
+    "create_from_backup",
+    "create_from_dataset",
+    "download_backup",
+    "export_dataset",
     "fetch",
     "get_labels",
     "get_tasks",
+    "import_dataset",
     "iterate",
     "list",
     "remove",
@@ -166,3 +175,157 @@ def get_labels(session: Session, project: IdOrEntity) -> Result[tuple[Label, ...
     from cvatfn import labels
 
     return list_children(session, labels.RESOURCE, project, "project_id", what="project")
+
+
+def export_dataset(
+    session: Session,
+    project: IdOrEntity,
+    format_name: str,
+    path: _transfer.PathLike,
+    *,
+    include_images: bool = False,
+    progress: ProgressReporter | None = None,
+) -> Result[Path, CvatError]:
+    """Export the annotations of every task in the project (with the images if
+    ``include_images``) in ``format_name`` and download the file to ``path``; the result is
+    the path.
+
+    Works like :func:`cvatfn.tasks.export_dataset`: ``path`` must not exist yet, and the file
+    appears there only when it is complete.
+
+    Example:
+        >>> cvatfn.projects.export_dataset(session, project, "COCO 1.0", "").failure().field
+        'path'
+    """
+    return _transfer.export_dataset(
+        session,
+        "project",
+        project,
+        format_name,
+        path,
+        include_images=include_images,
+        progress=progress,
+    )
+
+
+def import_dataset(
+    session: Session,
+    project: IdOrEntity,
+    format_name: str,
+    path: _transfer.PathLike,
+    *,
+    conv_mask_to_poly: bool | None = None,
+    progress: ProgressReporter | None = None,
+) -> Result[None, CvatError]:
+    """Upload a dataset in ``format_name`` into the project and wait until the server has
+    imported it: the server creates a task for each subset, with its images and annotations.
+
+    ``conv_mask_to_poly`` asks the server to turn masks into polygons (its default) or not;
+    it is sent only when given. ``progress`` sees the ``"upload"`` and ``"background"`` stages.
+
+    Example:
+        >>> cvatfn.projects.import_dataset(session, project, "COCO 1.0",
+        ...                                "no-such-dataset.zip").failure().field
+        'path'
+    """
+    return _transfer.import_dataset(
+        session,
+        project,
+        format_name,
+        path,
+        conv_mask_to_poly=conv_mask_to_poly,
+        progress=progress,
+    )
+
+
+def create_from_dataset(
+    session: Session,
+    spec: ProjectSpec | Mapping[str, Any],
+    dataset_path: _transfer.PathLike,
+    *,
+    dataset_format: str = "CVAT 1.1",
+    conv_mask_to_poly: bool | None = None,
+    progress: ProgressReporter | None = None,
+) -> Result[Project, CvatError]:
+    """Create a project, import a dataset into it (see :func:`import_dataset`), and return the
+    project's new state.
+
+    ``dataset_format`` defaults to ``"CVAT 1.1"``, the name CVAT's importer of its own format
+    goes by. The spec, the format name and the dataset file are checked before anything is
+    sent. If the import fails after the project was created, the failure is returned and the
+    project is left on the server.
+
+    Example:
+        >>> cvatfn.projects.create_from_dataset(session, {"name": "from a dataset"},
+        ...                                     "no-such-dataset.zip").failure().field
+        'path'
+        >>> cvatfn.projects.create_from_dataset(session, {"name": "x"}, "d.zip",
+        ...                                     dataset_format="").failure().field
+        'dataset_format'
+    """
+    converted = _api.convert_input(ProjectSpec, spec, what="project spec")
+    if isinstance(converted, Failure):
+        return Failure(converted.failure())
+    checked = _transfer.check_dataset_import(
+        dataset_format, dataset_path, conv_mask_to_poly, format_field="dataset_format"
+    )
+    if isinstance(checked, Failure):
+        return Failure(checked.failure())
+    source = run(session, _transfer.check_source(checked.unwrap()[1]))
+    if isinstance(source, Failure):
+        return Failure(source.failure())
+    created = RESOURCE.create(session, ProjectSpec, converted.unwrap())
+    if isinstance(created, Failure):
+        return created
+    project = created.unwrap()
+    imported = _transfer.import_dataset(
+        session,
+        project,
+        dataset_format,
+        dataset_path,
+        conv_mask_to_poly=conv_mask_to_poly,
+        progress=progress,
+    )
+    if isinstance(imported, Failure):
+        return Failure(imported.failure())
+    return RESOURCE.fetch(session, project)
+
+
+def download_backup(
+    session: Session,
+    project: IdOrEntity,
+    path: _transfer.PathLike,
+    *,
+    lightweight: bool = False,
+    progress: ProgressReporter | None = None,
+) -> Result[Path, CvatError]:
+    """Back up the project (its labels, tasks, data and annotations) and download the backup
+    to ``path``, which must not exist yet; the result is the path.
+
+    ``lightweight=True`` leaves out media that tasks read from a cloud storage.
+    :func:`create_from_backup` restores the file as a new project.
+
+    Example:
+        >>> cvatfn.projects.download_backup(session, -1, "backup.zip").failure().field
+        'project'
+    """
+    return _transfer.download_backup(
+        session, "project", project, path, lightweight=lightweight, progress=progress
+    )
+
+
+def create_from_backup(
+    session: Session,
+    path: _transfer.PathLike,
+    *,
+    progress: ProgressReporter | None = None,
+) -> Result[Project, CvatError]:
+    """Restore a project backup (from :func:`download_backup`) as a new project and return it.
+
+    The project is created in the session's organization context.
+
+    Example:
+        >>> cvatfn.projects.create_from_backup(session, "no-such-backup.zip").failure().field
+        'path'
+    """
+    return _transfer.restore_backup(session, "project", Project, path, progress=progress)

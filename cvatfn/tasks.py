@@ -19,34 +19,24 @@ import builtins
 import enum
 import os
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import msgspec
 from returns.result import Failure, Result, Success
 
-from cvatfn import _api, _upload
+from cvatfn import _api, _transfer, _upload
 from cvatfn._flow import Flow, run
 from cvatfn._repo import IdOrEntity, ListFilter, Resource, entity_id, list_children
 from cvatfn._session import Session
 from cvatfn.errors import CvatError, InvalidInput
 from cvatfn.filters import FilterLike
 from cvatfn.models import DataMeta, DataParams, Job, Label, Task, TaskPatch, TaskSpec
+from cvatfn.progress import ProgressReporter
 from cvatfn.requests import wait_flow
 
 __all__ = [
-    "ResourceType",
-    "create",
-    "create_from_data",
-    "fetch",
-    "get_jobs",
-    "get_labels",
-    "get_meta",
-    "iterate",
-    "list",
-    "remove",
-    "retrieve",
-    "update",
-    "upload_data",
+    "import_annotations",
 ]
 
 RESOURCE = Resource(
@@ -451,3 +441,116 @@ def create_from_data(
             session, created.unwrap().id, paths.unwrap(), resource_type, fields.unwrap()
         ),
     )
+
+
+def export_dataset(
+    session: Session,
+    task: IdOrEntity,
+    format_name: str,
+    path: _transfer.PathLike,
+    *,
+    include_images: bool = False,
+    progress: ProgressReporter | None = None,
+) -> Result[Path, CvatError]:
+    """Export the task's annotations (with its images if ``include_images``) in
+    ``format_name`` and download the file to ``path``; the result is the path.
+
+    ``format_name`` is a name from :func:`cvatfn.formats.retrieve` (``"CVAT for images 1.1"``,
+    ``"COCO 1.0"``, ...). ``path`` must not exist yet: the file is downloaded next to it and
+    moved into place only when complete. The server prepares the file in a background request,
+    waited for like :func:`cvatfn.requests.wait`; ``progress`` sees the ``"background"`` and
+    ``"download"`` stages.
+
+    Example:
+        >>> cvatfn.tasks.export_dataset(session, t, "CVAT for images 1.1",
+        ...                             folder / "a.png").failure().field  # exists: nothing sent
+        'path'
+    """
+    return _transfer.export_dataset(
+        session,
+        "task",
+        task,
+        format_name,
+        path,
+        include_images=include_images,
+        progress=progress,
+    )
+
+
+def import_annotations(
+    session: Session,
+    task: IdOrEntity,
+    format_name: str,
+    path: _transfer.PathLike,
+    *,
+    import_mode: _transfer.ImportMode | None = None,
+    conv_mask_to_poly: bool | None = None,
+    progress: ProgressReporter | None = None,
+) -> Result[None, CvatError]:
+    """Upload an annotation file in ``format_name`` into the task and wait until the server
+    has imported it.
+
+    ``import_mode`` is ``"replace"`` (the server's default: the task's annotations become the
+    file's) or ``"append"``; ``conv_mask_to_poly`` asks the server to turn masks into polygons
+    (its default) or not. Both are sent only when given. The file goes over CVAT's upload
+    protocol (TUS); ``progress`` sees the ``"upload"`` and ``"background"`` stages.
+
+    Example:
+        >>> cvatfn.tasks.import_annotations(session, t, "CVAT 1.1",
+        ...                                 folder / "missing.xml").failure().field
+        'path'
+        >>> merge: Any = "merge"
+        >>> cvatfn.tasks.import_annotations(session, t, "CVAT 1.1", folder / "a.png",
+        ...                                 import_mode=merge).failure().field
+        'import_mode'
+    """
+    return _transfer.import_annotations(
+        session,
+        "task",
+        task,
+        format_name,
+        path,
+        import_mode=import_mode,
+        conv_mask_to_poly=conv_mask_to_poly,
+        progress=progress,
+    )
+
+
+def download_backup(
+    session: Session,
+    task: IdOrEntity,
+    path: _transfer.PathLike,
+    *,
+    lightweight: bool = False,
+    progress: ProgressReporter | None = None,
+) -> Result[Path, CvatError]:
+    """Back up the task (its data, annotations and settings) and download the backup to
+    ``path``, which must not exist yet; the result is the path.
+
+    ``lightweight=True`` leaves out media that the task reads from a cloud storage.
+    :func:`create_from_backup` restores the file as a new task.
+
+    Example:
+        >>> cvatfn.tasks.download_backup(session, t, folder / "a.png").failure().field
+        'path'
+    """
+    return _transfer.download_backup(
+        session, "task", task, path, lightweight=lightweight, progress=progress
+    )
+
+
+def create_from_backup(
+    session: Session,
+    path: _transfer.PathLike,
+    *,
+    progress: ProgressReporter | None = None,
+) -> Result[Task, CvatError]:
+    """Restore a task backup (from :func:`download_backup`) as a new task and return it.
+
+    The task is created in the session's organization context.
+
+    Example:
+        >>> cvatfn.tasks.create_from_backup(session, folder / "missing.zip").failure().field
+        'path'
+    """
+    return _transfer.restore_backup(session, "task", Task, path, progress=progress)
