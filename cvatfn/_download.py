@@ -59,7 +59,13 @@ from cvatfn._session import Session
 from cvatfn.errors import CvatError, InvalidInput, RequestInfo, UnexpectedResponse
 from cvatfn.http import HttpRequest, HttpResponse, TransportError
 
-__all__ = ["ERROR_BODY_LIMIT", "download_flow", "expected_length", "read_error_body"]
+__all__ = [
+    "ERROR_BODY_LIMIT",
+    "download_flow",
+    "expected_length",
+    "read_error_body",
+    "save_flow",
+]
 
 ERROR_BODY_LIMIT = 64 * 1024
 """At most this many bytes of an error response's body are read (for its DRF message)."""
@@ -216,3 +222,46 @@ def _copy(
             )
         )
     return Success(None)
+
+
+def save_flow(
+    target: str, data: bytes, *, request: HttpRequest | None = None
+) -> Flow[Result[str, CvatError]]:
+    """Write ``data`` (already in memory) to a new file at ``target``, with the guarantees of
+    :func:`download_flow`: an existing file is never replaced and no partial file remains.
+
+    ``request`` is the request ``data`` came from; it is named in a failure.
+
+    Example:
+        >>> import os, tempfile
+        >>> from cvatfn._flow import run_flow
+        >>> target = os.path.join(tempfile.mkdtemp(), "frame.png")
+        >>> run_flow(Hello(), save_flow(target, b"png")).unwrap() == target
+        True
+        >>> run_flow(Hello(), save_flow(target, b"png")).failure().field
+        'path'
+    """
+    if not target:
+        return Failure(_path_error(target, "the path is empty", request))
+    if (yield from path_exists(target)):
+        return Failure(_path_error(target, "a file or directory already exists there", request))
+    temp = yield from create_temp(target)
+    if isinstance(temp, OSError):
+        where = os.path.dirname(target) or "."
+        return Failure(
+            _path_error(target, f"cannot create a file in {where!r}: {_os_message(temp)}", request)
+        )
+    failure: str | None = None
+    written = yield from write_temp(temp.temp, data)
+    if written is not None:
+        failure = f"cannot write: {_os_message(written)}"
+    else:
+        committed = yield from commit_temp(temp.temp, target)
+        if isinstance(committed, FileExistsError):
+            failure = "a file appeared there meanwhile; it was left untouched"
+        elif committed is not None:
+            failure = f"cannot move the file into place: {_os_message(committed)}"
+    if failure is not None:
+        yield from discard_temp(temp.temp)
+        return Failure(_path_error(target, failure, request))
+    return Success(target)

@@ -22,6 +22,8 @@ integer handles that the runner hands out:
 - :class:`ReadChunk` reads the next piece of a stream's body; receive non-empty ``bytes``,
   ``b""`` at the end, or a ``TransportError``;
 - :class:`CloseStream` releases a stream; receive ``None``;
+- :class:`MakeDirs` creates a directory and its parents unless it exists; receive ``None`` or
+  an ``OSError``;
 - :class:`PathExists` asks whether anything (a file, a directory, a dangling link) has a path;
   receive a ``bool``;
 - :class:`CreateTemp` creates an empty temporary file in the directory of a target path;
@@ -87,6 +89,7 @@ __all__ = [
     "Effect",
     "FileSize",
     "Flow",
+    "MakeDirs",
     "Now",
     "OpenStream",
     "PathExists",
@@ -104,6 +107,7 @@ __all__ = [
     "discard_temp",
     "drive",
     "file_size",
+    "make_dirs",
     "now",
     "open_stream",
     "path_exists",
@@ -193,6 +197,12 @@ class PathExists(msgspec.Struct, frozen=True):
     path: str
 
 
+class MakeDirs(msgspec.Struct, frozen=True):
+    """Create directory ``path`` and its missing parents; an existing directory is fine."""
+
+    path: str
+
+
 class CreateTemp(msgspec.Struct, frozen=True):
     """Create an empty temporary file in the directory of ``target``, for writing."""
 
@@ -240,6 +250,7 @@ Effect: TypeAlias = (
     | ReadChunk
     | CloseStream
     | PathExists
+    | MakeDirs
     | CreateTemp
     | WriteTemp
     | CommitTemp
@@ -308,6 +319,12 @@ def path_exists(path: str) -> Flow[bool]:
     return bool(value)
 
 
+def make_dirs(path: str) -> Flow[OSError | None]:
+    """Effect helper: create a directory (and its parents) unless it exists."""
+    value = yield MakeDirs(path)
+    return cast(OSError | None, value)
+
+
 def create_temp(target: str) -> Flow[TempFile | OSError]:
     """Effect helper: a new temporary file next to ``target``."""
     value = yield CreateTemp(target)
@@ -363,6 +380,14 @@ def _stat_size(path: str) -> int | OSError:
         return os.stat(path).st_size
     except OSError as error:
         return error
+
+
+def _make_dirs(path: str) -> OSError | None:
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as error:
+        return error
+    return None
 
 
 def _broken(error: Exception) -> TransportError:
@@ -476,6 +501,8 @@ class _Shell:
                 return None
             case PathExists(path):
                 return os.path.lexists(path)
+            case MakeDirs(path):
+                return _make_dirs(path)
             case CreateTemp(target):
                 return self.create_temp(target)
             case WriteTemp(temp, data):

@@ -35,6 +35,7 @@ from cvatfn.errors import BackgroundFailed, CvatError, DeadlineExceeded, Request
 from cvatfn.filters import FilterLike
 from cvatfn.http import HttpRequest
 from cvatfn.models import Request
+from cvatfn.progress import ProgressReporter
 
 __all__ = ["cancel", "iterate", "list", "retrieve", "wait"]
 
@@ -170,12 +171,19 @@ def progress_of(state: Request) -> Flow[None]:
 
 
 def wait(
-    session: Session, rq_id: str, *, deadline: float | None = None
+    session: Session,
+    rq_id: str,
+    *,
+    deadline: float | None = None,
+    progress: ProgressReporter | None = None,
 ) -> Result[Request, CvatError]:
     """Wait for a background request to finish; ``deadline`` (seconds) overrides the config.
+
+    ``progress`` sees the ``"background"`` stage: the server's percentage, of 100, at each
+    poll that reports one.
 
     Example:
         >>> cvatfn.requests.wait(session, "no-such-request").failure().status
         404
     """
-    return run(session, wait_flow(session, rq_id, deadline=deadline))
+    return run(session, wait_flow(session, rq_id, deadline=deadline), progress=progress)
