@@ -20,14 +20,17 @@ from cvatfn import (
     issues,
     jobs,
     labels,
+    masks,
     models,
     organizations,
+    progress,
     projects,
     requests,
     results,
     tasks,
     users,
 )
+from cvatfn._annotations import AnnotationIds, PatchAction
 from cvatfn._client import Client, ClientContext, make_client
 from cvatfn._connect import connect, login, logout, with_org
 from cvatfn._session import (
@@ -47,6 +50,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AccessTokenAuth",
+    "AnnotationIds",
     "Client",
     "ClientContext",
     "Config",
@@ -56,6 +60,7 @@ __all__ = [
     "F",
     "NoAuth",
     "PasswordAuth",
+    "PatchAction",
     "ResourceType",
     "Server",
     "Session",
@@ -73,8 +78,10 @@ __all__ = [
     "login",
     "logout",
     "make_client",
+    "masks",
     "models",
     "organizations",
+    "progress",
     "projects",
     "requests",
     "results",

@@ -1,0 +1,496 @@
+"""Annotations of tasks and jobs: read, replace, patch and remove (one implementation for both).
+
+Theory of operation
+-------------------
+CVAT keeps annotations per job; a task's annotations are the union of its jobs'. Each lives
+at ``/api/{tasks|jobs}/{id}/annotations/``:
+
+``GET``
+    the :class:`~cvatfn.models.LabeledData`: ``version``, ``tags``, ``shapes``, ``tracks`` (and
+    ``intervals``). Decoding goes straight through one precompiled msgspec decoder into frozen
+    structs, with no per-object Python code.
+``PUT``
+    replaces everything with the body. CVAT answers with the new annotations, ids assigned; a
+    server that answers without a body (the 2.80 contract documents ``201`` with none) is asked
+    once more with a ``GET``, so the caller always gets the server's state.
+``PATCH ?action=create|update|delete``
+    changes only the objects in the body, and CVAT answers with those objects (not the whole
+    state): ``create`` adds them and gives them ids; ``update`` deletes the objects with the
+    same ids and writes the new versions under those ids, so every object needs its ``id``;
+    ``delete`` removes the objects with those ids.
+``DELETE``
+    removes everything (``204``).
+
+Deleting some objects by id cannot be done with ids alone. CVAT validates a ``delete`` body
+with the same serializer as any other write, so each shape needs its ``type``, ``label_id``
+and ``frame``, each track its ``label_id``, ``frame`` and ``shapes`` and each tag its
+``label_id`` and ``frame``. For a job only the ids are then used, but a task first cuts the
+body into its jobs by frame (a track by the frames of its keyframes) and each job deletes
+only the ids it owns; an object sent with a made-up frame reaches the wrong job, or none, and
+is silently kept. :func:`remove` therefore reads the annotations once and sends the server's
+own objects back with ``action=delete``. A caller who already holds the objects sends them with
+:func:`patch` and ``action="delete"``, without the read.
+
+What is sent is checked first. The annotation structs of :mod:`cvatfn.models` are lenient, so
+that whatever a server sends decodes; the request is instead checked against private strict
+copies of CVAT's request schemas (``LabeledDataRequest`` and its parts): an unknown field, a
+wrong type, a shape type CVAT does not have, a negative frame or label id, a rotation outside
+0-360, a score outside 0-1 or a missing ``id`` for ``update``/``delete`` is an
+:class:`~cvatfn.errors.InvalidInput` naming the field (``shapes[2].rotation``), and nothing
+is sent.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
+
+import msgspec
+from msgspec import UNSET, Meta, UnsetType
+from returns.result import Failure, Result, Success
+
+from cvatfn import _api
+from cvatfn._flow import Flow, run
+from cvatfn._repo import IdOrEntity, Resource, entity_id
+from cvatfn._session import Session
+from cvatfn.errors import CvatError, InvalidInput, RequestInfo, UnexpectedResponse
+from cvatfn.models import LabeledData
+
+__all__ = [
+    "AnnotationIds",
+    "PatchAction",
+    "PatchActionValue",
+    "check_data",
+    "get_flow",
+    "patch",
+    "remove",
+    "replace",
+    "retrieve",
+]
+
+
+class PatchAction(enum.StrEnum):
+    """What ``update_annotations`` does with the objects it sends (CVAT's ``?action=``)."""
+
+    CREATE = "create"
+    """Add the objects; the server gives them ids."""
+    UPDATE = "update"
+    """Replace the objects that have the same ids."""
+    DELETE = "delete"
+    """Remove the objects that have these ids."""
+
+
+_PatchActionLit = Literal["create", "update", "delete"]
+if TYPE_CHECKING:
+    PatchActionValue: TypeAlias = PatchAction | _PatchActionLit
+else:
+    PatchActionValue = _PatchActionLit
+
+
+_ACTIONS = frozenset(action.value for action in PatchAction)
+
+
+class AnnotationIds(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    """Which annotations to remove, by id, one set per kind (CVAT numbers each kind apart, so
+    shape 5 and track 5 are different objects).
+
+    Example:
+        >>> from cvatfn.models import LabeledData, LabeledImage
+        >>> AnnotationIds(shapes=frozenset({3, 4})).shapes
+        frozenset({3, 4})
+        >>> AnnotationIds.of(LabeledData(tags=(LabeledImage(id=9, label_id=1, frame=0),))).tags
+        frozenset({9})
+    """
+
+    shapes: frozenset[int] = frozenset()
+    tracks: frozenset[int] = frozenset()
+    tags: frozenset[int] = frozenset()
+    intervals: frozenset[int] = frozenset()
+
+    @classmethod
+    def of(cls, data: LabeledData) -> AnnotationIds:
+        """The ids of every object in ``data`` that has one."""
+        return cls(
+            shapes=_ids(item.id for item in data.shapes),
+            tracks=_ids(item.id for item in data.tracks),
+            tags=_ids(item.id for item in data.tags),
+            intervals=_ids(item.id for item in data.intervals),
+        )
+
+    def is_empty(self) -> bool:
+        """Whether no id is given at all."""
+        return not (self.shapes or self.tracks or self.tags or self.intervals)
+
+
+def _ids(values: Iterable[object]) -> frozenset[int]:
+    return frozenset(v for v in values if isinstance(v, int) and not isinstance(v, bool))
+
+
+# --------------------------------------------------------------------------------------------
+# Strict request schemas (CVAT's *Request components); used only to check what is sent.
+# Field order and defaults are those of cvatfn.models, so a checked body encodes to the same
+# bytes as the model it came from.
+# --------------------------------------------------------------------------------------------
+
+_ShapeTypeLit = Literal[
+    "rectangle", "polygon", "polyline", "points", "ellipse", "cuboid", "mask", "skeleton"
+]
+_Frame = Annotated[int, Meta(ge=0)]
+_LabelId = Annotated[int, Meta(ge=0)]
+_Group = Annotated[int, Meta(ge=0)]
+_Rotation = Annotated[float, Meta(ge=0.0, le=360.0)]
+_Score = Annotated[float, Meta(ge=0.0, le=1.0)]
+_Source = Annotated[str, Meta(min_length=1)]
+_Id = int | UnsetType | None
+
+
+class _Request(
+    msgspec.Struct,
+    frozen=True,
+    kw_only=True,
+    omit_defaults=True,
+    forbid_unknown_fields=True,
+    gc=False,
+):
+    pass
+
+
+class _AttributeValRequest(_Request, frozen=True, kw_only=True):
+    spec_id: int
+    value: Annotated[str, Meta(max_length=4096)]
+
+
+class _TrackedShapeRequest(_Request, frozen=True, kw_only=True):
+    type: _ShapeTypeLit
+    frame: _Frame
+    points: tuple[float, ...] = ()
+    id: _Id = UNSET
+    occluded: bool = False
+    outside: bool = False
+    z_order: int = 0
+    rotation: _Rotation = 0.0
+    attributes: tuple[_AttributeValRequest, ...] = ()
+
+
+class _SubLabeledShapeRequest(_Request, frozen=True, kw_only=True):
+    type: _ShapeTypeLit
+    frame: _Frame
+    label_id: _LabelId
+    points: tuple[float, ...] = ()
+    id: _Id = UNSET
+    group: _Group | None = 0
+    source: _Source = "manual"
+    occluded: bool = False
+    outside: bool = False
+    z_order: int = 0
+    rotation: _Rotation = 0.0
+    score: _Score = 1.0
+    attributes: tuple[_AttributeValRequest, ...] = ()
+
+
+class _LabeledShapeRequest(_Request, frozen=True, kw_only=True):
+    type: _ShapeTypeLit
+    frame: _Frame
+    label_id: _LabelId
+    points: tuple[float, ...] = ()
+    id: _Id = UNSET
+    group: _Group | None = 0
+    source: _Source = "manual"
+    occluded: bool = False
+    outside: bool = False
+    z_order: int = 0
+    rotation: _Rotation = 0.0
+    score: _Score = 1.0
+    attributes: tuple[_AttributeValRequest, ...] = ()
+    elements: tuple[_SubLabeledShapeRequest, ...] = ()
+
+
+class _SubLabeledTrackRequest(_Request, frozen=True, kw_only=True):
+    label_id: _LabelId
+    frame: _Frame
+    shapes: tuple[_TrackedShapeRequest, ...]
+    id: _Id = UNSET
+    group: _Group | None = 0
+    source: _Source = "manual"
+    attributes: tuple[_AttributeValRequest, ...] = ()
+
+
+class _LabeledTrackRequest(_Request, frozen=True, kw_only=True):
+    label_id: _LabelId
+    frame: _Frame
+    shapes: tuple[_TrackedShapeRequest, ...]
+    id: _Id = UNSET
+    group: _Group | None = 0
+    source: _Source = "manual"
+    attributes: tuple[_AttributeValRequest, ...] = ()
+    elements: tuple[_SubLabeledTrackRequest, ...] = ()
+
+
+class _LabeledImageRequest(_Request, frozen=True, kw_only=True):
+    label_id: _LabelId
+    frame: _Frame
+    id: _Id = UNSET
+    group: _Group | None = 0
+    source: _Source = "manual"
+    attributes: tuple[_AttributeValRequest, ...] = ()
+
+
+class _LabeledIntervalRequest(_Request, frozen=True, kw_only=True):
+    label_id: _LabelId
+    start: _Frame
+    stop: _Frame | None
+    id: _Id = UNSET
+    group: _Group | None = 0
+    source: _Source = "manual"
+    score: _Score = 1.0
+    attributes: tuple[_AttributeValRequest, ...] = ()
+
+
+class _LabeledDataRequest(_Request, frozen=True, kw_only=True):
+    version: int = 0
+    tags: tuple[_LabeledImageRequest, ...] = ()
+    shapes: tuple[_LabeledShapeRequest, ...] = ()
+    tracks: tuple[_LabeledTrackRequest, ...] = ()
+    intervals: tuple[_LabeledIntervalRequest, ...] = ()
+
+
+def _path_of(message: str) -> str | None:
+    """The full field path of a msgspec validation message (``shapes[0].frame``)."""
+    where = ""
+    if " - at `$" in message:
+        where = message.rsplit(" - at `$", 1)[1].rstrip("`").lstrip(".")
+    for marker in ("unknown field `", "missing required field `"):
+        if marker in message:
+            name = message.split(marker, 1)[1].split("`", 1)[0]
+            return f"{where}.{name}" if where else name
+    return where or None
+
+
+def _prefixed(path: str | None, prefix: str) -> str:
+    if not path:
+        return prefix
+    return f"{prefix}{path}" if path.startswith("[") else f"{prefix}.{path}"
+
+
+def check_data(value: object, *, what: str = "data") -> Result[_LabeledDataRequest, CvatError]:
+    """Check annotations the caller wants to send: a ``LabeledData`` or a mapping of the same
+    shape (whose values may be annotation structs, enums, tuples or lists)."""
+    if not isinstance(value, LabeledData | Mapping):
+        return Failure(
+            InvalidInput(
+                message=f"{what} must be a LabeledData or a mapping, not {type(value).__name__}",
+                field=what,
+            )
+        )
+    try:
+        plain = msgspec.to_builtins(value)
+    except (TypeError, ValueError) as error:
+        return Failure(InvalidInput(message=f"invalid {what}: {error}", field=what))
+    try:
+        return Success(msgspec.convert(plain, _LabeledDataRequest))
+    except msgspec.ValidationError as error:
+        text = str(error)
+        return Failure(
+            InvalidInput(message=f"invalid {what}: {text}", field=_path_of(text) or what)
+        )
+
+
+def _require_ids(data: _LabeledDataRequest, action: str) -> Result[None, CvatError]:
+    """``update`` and ``delete`` find objects by id: every top-level object needs one."""
+    groups: tuple[tuple[str, tuple[Any, ...]], ...] = (
+        ("tags", data.tags),
+        ("shapes", data.shapes),
+        ("tracks", data.tracks),
+        ("intervals", data.intervals),
+    )
+    for name, items in groups:
+        for index, item in enumerate(items):
+            if not isinstance(item.id, int):
+                return Failure(
+                    InvalidInput(
+                        message=f"action={action} finds objects by id, and {name}[{index}] "
+                        "has none",
+                        field=f"{name}[{index}].id",
+                    )
+                )
+    return Success(None)
+
+
+def _action(value: object) -> Result[PatchAction, CvatError]:
+    if isinstance(value, str) and value in _ACTIONS:
+        return Success(PatchAction(value))
+    return Failure(
+        InvalidInput(
+            message=f"action must be one of 'create', 'update', 'delete', not {value!r}",
+            field="action",
+        )
+    )
+
+
+def _check_ids(value: object) -> Result[AnnotationIds, CvatError]:
+    if isinstance(value, AnnotationIds):
+        return Success(value)
+    if not isinstance(value, Mapping):
+        return Failure(
+            InvalidInput(
+                message="ids must be an AnnotationIds or a mapping such as "
+                f"{{'shapes': [1, 2]}}, not {type(value).__name__}",
+                field="ids",
+            )
+        )
+    try:
+        return Success(msgspec.convert(msgspec.to_builtins(value), AnnotationIds))
+    except (TypeError, ValueError) as error:
+        text = str(error)
+        path = _path_of(text) if isinstance(error, msgspec.ValidationError) else None
+        return Failure(InvalidInput(message=f"invalid ids: {text}", field=_prefixed(path, "ids")))
+
+
+def _path(resource: Resource[Any], ident: int) -> str:
+    return f"{resource.item_path(ident)}/annotations/"
+
+
+# --------------------------------------------------------------------------------------------
+# Flows
+# --------------------------------------------------------------------------------------------
+
+
+def get_flow(session: Session, path: str) -> Flow[Result[LabeledData, CvatError]]:
+    """GET the annotations at ``path``."""
+    request = _api.build_request(session, "GET", path)
+    return (yield from _api.call(LabeledData, request))
+
+
+def _write_flow(
+    session: Session,
+    method: str,
+    path: str,
+    body: object,
+    *,
+    query: _api.Query | None = None,
+    read_back: bool,
+) -> Flow[Result[LabeledData, CvatError]]:
+    """Send ``body``; decode the answer, or read the state back if it has no body."""
+    request = _api.build_request(session, method, path, query=query, json_body=body)
+    outcome = yield from _api.exchange(request)
+    if isinstance(outcome, Failure):
+        return Failure(outcome.failure())
+    response = outcome.unwrap()
+    if response.body.strip():
+        return _api.decode_response(LabeledData, request, response)
+    if read_back:
+        return (yield from get_flow(session, path))
+    return Failure(
+        UnexpectedResponse(
+            message=f"CVAT answers {method} {path} with the annotations it changed, "
+            f"but this answer (HTTP {response.status}) has no body",
+            request=RequestInfo.of(request),
+            status=response.status,
+        )
+    )
+
+
+def _remove_flow(
+    session: Session, path: str, ids: AnnotationIds, what: str
+) -> Flow[Result[None, CvatError]]:
+    current = yield from get_flow(session, path)
+    if isinstance(current, Failure):
+        return Failure(current.failure())
+    data = current.unwrap()
+    chosen = LabeledData(
+        tags=tuple(item for item in data.tags if item.id in ids.tags),
+        shapes=tuple(item for item in data.shapes if item.id in ids.shapes),
+        tracks=tuple(item for item in data.tracks if item.id in ids.tracks),
+        intervals=tuple(item for item in data.intervals if item.id in ids.intervals),
+    )
+    found = AnnotationIds.of(chosen)
+    for kind in ("shapes", "tracks", "tags", "intervals"):
+        missing = sorted(getattr(ids, kind) - getattr(found, kind))
+        if missing:
+            return Failure(
+                InvalidInput(
+                    message=f"{what} has no {kind} with ids {missing}; nothing was removed",
+                    field=f"ids.{kind}",
+                )
+            )
+    answer = yield from _write_flow(
+        session, "PATCH", path, chosen, query={"action": "delete"}, read_back=False
+    )
+    return answer.map(lambda _: None)
+
+
+# --------------------------------------------------------------------------------------------
+# The operations behind tasks.*_annotations and jobs.*_annotations
+# --------------------------------------------------------------------------------------------
+
+
+def retrieve(
+    session: Session, resource: Resource[Any], entity: IdOrEntity
+) -> Result[LabeledData, CvatError]:
+    """Every annotation of a task or job."""
+    ident = entity_id(entity, what=resource.name)
+    if isinstance(ident, Failure):
+        return Failure(ident.failure())
+    return run(session, get_flow(session, _path(resource, ident.unwrap())))
+
+
+def replace(
+    session: Session, resource: Resource[Any], entity: IdOrEntity, data: object
+) -> Result[LabeledData, CvatError]:
+    """Replace every annotation of a task or job (``PUT``)."""
+    ident = entity_id(entity, what=resource.name)
+    if isinstance(ident, Failure):
+        return Failure(ident.failure())
+    body = check_data(data)
+    if isinstance(body, Failure):
+        return Failure(body.failure())
+    path = _path(resource, ident.unwrap())
+    return run(session, _write_flow(session, "PUT", path, body.unwrap(), read_back=True))
+
+
+def patch(
+    session: Session, resource: Resource[Any], entity: IdOrEntity, data: object, action: object
+) -> Result[LabeledData, CvatError]:
+    """Create, update or delete the given objects (``PATCH ?action=``)."""
+    ident = entity_id(entity, what=resource.name)
+    if isinstance(ident, Failure):
+        return Failure(ident.failure())
+    verb = _action(action)
+    if isinstance(verb, Failure):
+        return Failure(verb.failure())
+    body = check_data(data)
+    if isinstance(body, Failure):
+        return Failure(body.failure())
+    checked = body.unwrap()
+    if verb.unwrap() is not PatchAction.CREATE:
+        has_ids = _require_ids(checked, verb.unwrap().value)
+        if isinstance(has_ids, Failure):
+            return Failure(has_ids.failure())
+    path = _path(resource, ident.unwrap())
+    return run(
+        session,
+        _write_flow(
+            session, "PATCH", path, checked, query={"action": verb.unwrap().value}, read_back=False
+        ),
+    )
+
+
+def remove(
+    session: Session, resource: Resource[Any], entity: IdOrEntity, ids: object
+) -> Result[None, CvatError]:
+    """Remove every annotation (``ids is None``) or the objects with the given ids."""
+    ident = entity_id(entity, what=resource.name)
+    if isinstance(ident, Failure):
+        return Failure(ident.failure())
+    path = _path(resource, ident.unwrap())
+    if ids is None:
+        request = _api.build_request(session, "DELETE", path)
+        return run(session, _api.call_no_content(request))
+    chosen = _check_ids(ids)
+    if isinstance(chosen, Failure):
+        return Failure(chosen.failure())
+    if chosen.unwrap().is_empty():
+        return Success(None)
+    what = f"{resource.name} {ident.unwrap()}"
+    return run(session, _remove_flow(session, path, chosen.unwrap(), what))
