@@ -14,32 +14,45 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import os
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from returns.result import Result
 
-from cvatfn import _transfer
+from cvatfn import _annotations, _media, _transfer
+from cvatfn._annotations import AnnotationIds, PatchActionValue
+from cvatfn._media import Quality
 from cvatfn._repo import IdOrEntity, ListFilter, Resource, list_children
 from cvatfn._session import Session
 from cvatfn.errors import CvatError
 from cvatfn.filters import FilterLike
-from cvatfn.models import Issue, Job, JobPatch, JobSpec, Label
+from cvatfn.models import DataMeta, FrameMeta, Issue, Job, JobPatch, JobSpec, Label, LabeledData
 from cvatfn.progress import ProgressReporter
 
 __all__ = [
     "create",
+    "download_chunk",
+    "download_frames",
     "export_dataset",
     "fetch",
+    "get_annotations",
+    "get_frame",
+    "get_frames_info",
     "get_issues",
     "get_labels",
+    "get_meta",
+    "get_preview",
     "import_annotations",
     "iterate",
     "list",
     "remove",
+    "remove_annotations",
     "retrieve",
+    "set_annotations",
     "update",
+    "update_annotations",
 ]
 
 RESOURCE = Resource(
@@ -181,6 +194,113 @@ def get_issues(session: Session, job: IdOrEntity) -> Result[tuple[Issue, ...], C
     return list_children(session, issues.RESOURCE, job, "job_id", what="job")
 
 
+def get_meta(session: Session, job: IdOrEntity) -> Result[DataMeta, CvatError]:
+    """The job's media metadata: its frame range, frame sizes and names, chunk size.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from PIL import Image
+        >>> media = Path(tempfile.mkdtemp())
+        >>> for i in range(4):
+        ...     Image.new("RGB", (16 + i, 12), (60 * i, 0, 0)).save(media / f"m{i}.png")
+        >>> clip = cvatfn.tasks.create_from_data(
+        ...     session, {"name": "clip", "labels": [{"name": "x"}], "segment_size": 2},
+        ...     sorted(media.glob("m*.png"))).unwrap()
+        >>> second = cvatfn.tasks.get_jobs(session, clip).unwrap()[1]
+        >>> meta = cvatfn.jobs.get_meta(session, second).unwrap()
+        >>> (meta.start_frame, meta.stop_frame)
+        (2, 3)
+    """
+    return _media.get_meta(session, _media.JOB, job)
+
+
+def get_frames_info(session: Session, job: IdOrEntity) -> Result[tuple[FrameMeta, ...], CvatError]:
+    """Name, width and height of each of the job's frames, in frame order.
+
+    Example:
+        >>> [(f.name, f.width) for f in cvatfn.jobs.get_frames_info(session, second).unwrap()]
+        [('m2.png', 18), ('m3.png', 19)]
+    """
+    return _media.get_frames_info(session, _media.JOB, job)
+
+
+def get_frame(
+    session: Session, job: IdOrEntity, frame_id: int, *, quality: Quality = "original"
+) -> Result[bytes, CvatError]:
+    """The image bytes of one frame; ``frame_id`` is the task's frame number.
+
+    Example:
+        >>> cvatfn.jobs.get_frame(session, second, 2, quality="best").failure().field
+        'quality'
+    """
+    return _media.get_frame(session, _media.JOB, job, frame_id, quality)
+
+
+def get_preview(session: Session, job: IdOrEntity) -> Result[bytes, CvatError]:
+    """The job's preview image.
+
+    Example:
+        >>> cvatfn.jobs.get_preview(session, "2").failure().field  # type: ignore[arg-type]
+        'job'
+    """
+    return _media.get_preview(session, _media.JOB, job)
+
+
+def download_chunk(
+    session: Session,
+    job: IdOrEntity,
+    chunk_id: int,
+    path: str | os.PathLike[str],
+    *,
+    quality: Quality = "original",
+    progress: ProgressReporter | None = None,
+) -> Result[str, CvatError]:
+    """Stream the job's data chunk ``chunk_id`` (counted from 0 in each job) into a new file.
+
+    Like :func:`cvatfn.tasks.download_chunk`: written through a temporary file, never over an
+    existing file (``InvalidInput(field="path")``, nothing sent). The result is ``path``.
+
+    Example:
+        >>> taken = media / "m0.png"
+        >>> cvatfn.jobs.download_chunk(session, second, 0, taken).failure().field
+        'path'
+    """
+    return _media.download_chunk(
+        session, _media.JOB, job, chunk_id, path, quality=quality, progress=progress
+    )
+
+
+def download_frames(
+    session: Session,
+    job: IdOrEntity,
+    frame_ids: Sequence[int],
+    *,
+    outdir: str | os.PathLike[str],
+    quality: Quality = "original",
+    filename_pattern: str = _media.DEFAULT_FILENAME_PATTERN,
+    progress: ProgressReporter | None = None,
+) -> Result[tuple[str, ...], CvatError]:
+    """Save frames (task frame numbers) as image files in ``outdir``; the result is their paths.
+
+    Like :func:`cvatfn.tasks.download_frames`.
+
+    Example:
+        >>> cvatfn.jobs.download_frames(session, second, [2, 2], outdir=media).failure().field
+        'frame_ids'
+    """
+    return _media.download_frames(
+        session,
+        _media.JOB,
+        job,
+        frame_ids,
+        outdir=outdir,
+        quality=quality,
+        filename_pattern=filename_pattern,
+        progress=progress,
+    )
+
+
 def export_dataset(
     session: Session,
     job: IdOrEntity,
@@ -239,3 +359,88 @@ def import_annotations(
         conv_mask_to_poly=conv_mask_to_poly,
         progress=progress,
     )
+
+
+def get_annotations(session: Session, job: IdOrEntity) -> Result[LabeledData, CvatError]:
+    """Every annotation of the job: its tags, shapes and tracks.
+
+    Example:
+        >>> from pathlib import Path
+        >>> from PIL import Image
+        >>> import tempfile
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> Image.new("RGB", (32, 24)).save(folder / "a.png")
+        >>> task = cvatfn.tasks.create_from_data(
+        ...     session, {"name": "dogs", "labels": [{"name": "dog"}]}, [folder / "a.png"]).unwrap()
+        >>> job = cvatfn.tasks.get_jobs(session, task).unwrap()[0]
+        >>> dog = cvatfn.jobs.get_labels(session, job).unwrap()[0].id
+        >>> cvatfn.jobs.get_annotations(session, job).unwrap().shapes
+        ()
+    """
+    return _annotations.retrieve(session, RESOURCE, job)
+
+
+def set_annotations(
+    session: Session, job: IdOrEntity, data: LabeledData | Mapping[str, Any]
+) -> Result[LabeledData, CvatError]:
+    """Replace every annotation of the job with ``data``; the result is the server's new
+    annotations, with the ids it gave them.
+
+    Works like :func:`cvatfn.tasks.set_annotations`.
+
+    Example:
+        >>> from cvatfn import masks
+        >>> blob = masks.Mask(left=1, top=2, rows=((True, True), (False, True)))
+        >>> shape = masks.to_shape(blob, frame=0, label_id=dog).unwrap()
+        >>> data = cvatfn.jobs.set_annotations(session, job, LabeledData(shapes=(shape,))).unwrap()
+        >>> masks.from_shape(data.shapes[0]).unwrap() == blob
+        True
+    """
+    return _annotations.replace(session, RESOURCE, job, data)
+
+
+def update_annotations(
+    session: Session,
+    job: IdOrEntity,
+    data: LabeledData | Mapping[str, Any],
+    *,
+    action: PatchActionValue,
+) -> Result[LabeledData, CvatError]:
+    """Create, update or delete only the objects in ``data``; the result is the server's
+    answer, the objects it changed.
+
+    Works like :func:`cvatfn.tasks.update_annotations`.
+
+    Example:
+        >>> tag = cvatfn.jobs.update_annotations(
+        ...     session, job, {"tags": [{"frame": 0, "label_id": dog}]}, action="create"
+        ... ).unwrap().tags[0]
+        >>> deleted = cvatfn.jobs.update_annotations(session, job, {"tags": [tag]},
+        ...                                          action="delete").unwrap()
+        >>> [t.id for t in deleted.tags] == [tag.id]
+        True
+        >>> cvatfn.jobs.update_annotations(session, job, {"tags": [tag]}, action="merge"
+        ...                                ).failure().field  # type: ignore[arg-type]
+        'action'
+    """
+    return _annotations.patch(session, RESOURCE, job, data, action)
+
+
+def remove_annotations(
+    session: Session,
+    job: IdOrEntity,
+    *,
+    ids: AnnotationIds | Mapping[str, Iterable[int]] | None = None,
+) -> Result[None, CvatError]:
+    """Remove every annotation of the job, or only the objects with the given ``ids``.
+
+    Works like :func:`cvatfn.tasks.remove_annotations`.
+
+    Example:
+        >>> cvatfn.jobs.remove_annotations(session, job, ids={"shapes": [data.shapes[0].id]}
+        ...                                ).unwrap()
+        >>> cvatfn.jobs.get_annotations(session, job).unwrap().shapes
+        ()
+        >>> cvatfn.jobs.remove_annotations(session, job).unwrap()
+    """
+    return _annotations.remove(session, RESOURCE, job, ids)

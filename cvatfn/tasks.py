@@ -18,25 +18,64 @@ from __future__ import annotations
 import builtins
 import enum
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import msgspec
 from returns.result import Failure, Result, Success
 
-from cvatfn import _api, _transfer, _upload
+from cvatfn import _annotations, _api, _media, _transfer, _upload
+from cvatfn._annotations import AnnotationIds, PatchActionValue
 from cvatfn._flow import Flow, run
+from cvatfn._media import Quality
 from cvatfn._repo import IdOrEntity, ListFilter, Resource, entity_id, list_children
 from cvatfn._session import Session
 from cvatfn.errors import CvatError, InvalidInput
 from cvatfn.filters import FilterLike
-from cvatfn.models import DataMeta, DataParams, Job, Label, Task, TaskPatch, TaskSpec
+from cvatfn.models import (
+    DataMeta,
+    DataParams,
+    FrameMeta,
+    Job,
+    Label,
+    LabeledData,
+    Task,
+    TaskPatch,
+    TaskSpec,
+)
 from cvatfn.progress import ProgressReporter
 from cvatfn.requests import wait_flow
 
 __all__ = [
+    "ResourceType",
+    "create",
+    "create_from_backup",
+    "create_from_data",
+    "download_backup",
+    "download_chunk",
+    "download_frames",
+    "export_dataset",
+    "fetch",
+    "get_annotations",
+    "get_frame",
+    "get_frames_info",
+    "get_jobs",
+    "get_labels",
+    "get_meta",
+    "get_preview",
     "import_annotations",
+    "iterate",
+    "list",
+    "remove",
+    "remove_annotations",
+    "remove_frames_by_ids",
+    "restore_frames",
+    "retrieve",
+    "set_annotations",
+    "update",
+    "update_annotations",
+    "upload_data",
 ]
 
 RESOURCE = Resource(
@@ -239,6 +278,152 @@ def get_meta(session: Session, task: IdOrEntity) -> Result[DataMeta, CvatError]:
     return run(session, _api.call(DataMeta, request))
 
 
+def get_frame(
+    session: Session, task: IdOrEntity, frame_id: int, *, quality: Quality = "original"
+) -> Result[bytes, CvatError]:
+    """The image bytes of one frame of the task (``quality``: ``"original"`` or
+    ``"compressed"``).
+
+    Example:
+        >>> import io, tempfile
+        >>> from pathlib import Path
+        >>> from PIL import Image
+        >>> media = Path(tempfile.mkdtemp())
+        >>> for i in range(3):
+        ...     Image.new("RGB", (32, 24), (80 * i, 0, 0)).save(media / f"f{i}.png")
+        >>> shot = cvatfn.tasks.create_from_data(
+        ...     session, {"name": "media", "labels": [{"name": "x"}]},
+        ...     [media / "f0.png", media / "f1.png", media / "f2.png"]).unwrap()
+        >>> frame = cvatfn.tasks.get_frame(session, shot, 1).unwrap()
+        >>> Image.open(io.BytesIO(frame)).getpixel((0, 0))
+        (80, 0, 0)
+        >>> cvatfn.tasks.get_frame(session, shot, -1).failure().field
+        'frame_id'
+    """
+    return _media.get_frame(session, _media.TASK, task, frame_id, quality)
+
+
+def get_preview(session: Session, task: IdOrEntity) -> Result[bytes, CvatError]:
+    """The task's preview image (a placeholder image when the task has no media).
+
+    Example:
+        >>> cvatfn.tasks.get_preview(session, 10**6).failure().status
+        404
+    """
+    return _media.get_preview(session, _media.TASK, task)
+
+
+def download_chunk(
+    session: Session,
+    task: IdOrEntity,
+    chunk_id: int,
+    path: str | os.PathLike[str],
+    *,
+    quality: Quality = "original",
+    progress: ProgressReporter | None = None,
+) -> Result[str, CvatError]:
+    """Stream data chunk ``chunk_id`` (a zip of images or a video segment) into a new file.
+
+    The body goes to a temporary file next to ``path`` and is moved into place once it is
+    complete, so ``path`` never holds a partial chunk. An existing file at ``path`` is never
+    replaced: that is ``InvalidInput(field="path")``, and nothing is sent. ``progress`` sees
+    the ``"download"`` stage in bytes. The result is ``path``.
+
+    Example:
+        >>> taken = media / "taken.zip"
+        >>> _ = taken.write_bytes(b"mine")
+        >>> cvatfn.tasks.download_chunk(session, shot, 0, taken).failure().field
+        'path'
+    """
+    return _media.download_chunk(
+        session, _media.TASK, task, chunk_id, path, quality=quality, progress=progress
+    )
+
+
+def download_frames(
+    session: Session,
+    task: IdOrEntity,
+    frame_ids: Sequence[int],
+    *,
+    outdir: str | os.PathLike[str],
+    quality: Quality = "original",
+    filename_pattern: str = _media.DEFAULT_FILENAME_PATTERN,
+    progress: ProgressReporter | None = None,
+) -> Result[tuple[str, ...], CvatError]:
+    """Save frames as image files in ``outdir`` (created if missing); the result is their
+    paths, in the order of ``frame_ids``.
+
+    Each name is ``filename_pattern.format(frame_id=..., frame_ext=...)``, where
+    ``frame_ext`` comes from the image type the server sent (``.jpg``, ``.png``, ...). The
+    pattern is checked first: it must format, give plain file names and tell the frames apart.
+    An existing file is never replaced: the download stops there with
+    ``InvalidInput(field="path")``; the frames saved before it stay, each one complete.
+    ``progress`` sees the ``"frames"`` stage, counted in frames.
+
+    Example:
+        >>> saved = cvatfn.tasks.download_frames(session, shot, [0, 2], outdir=media / "out")
+        >>> [Path(p).name for p in saved.unwrap()]
+        ['frame_000000.png', 'frame_000002.png']
+        >>> cvatfn.tasks.download_frames(session, shot, [0], outdir=media,
+        ...                              filename_pattern="{frame}.png").failure().field
+        'filename_pattern'
+    """
+    return _media.download_frames(
+        session,
+        _media.TASK,
+        task,
+        frame_ids,
+        outdir=outdir,
+        quality=quality,
+        filename_pattern=filename_pattern,
+        progress=progress,
+    )
+
+
+def get_frames_info(session: Session, task: IdOrEntity) -> Result[tuple[FrameMeta, ...], CvatError]:
+    """Name, width and height of every frame, in frame order (from ``data/meta``).
+
+    Example:
+        >>> info = cvatfn.tasks.get_frames_info(session, shot).unwrap()
+        >>> [(f.name, f.width, f.height) for f in info]
+        [('f0.png', 32, 24), ('f1.png', 32, 24), ('f2.png', 32, 24)]
+    """
+    return _media.get_frames_info(session, _media.TASK, task)
+
+
+def remove_frames_by_ids(
+    session: Session, task: IdOrEntity, ids: Sequence[int]
+) -> Result[DataMeta, CvatError]:
+    """Mark frames as deleted, keeping those deleted before; the result is the new metadata.
+
+    CVAT's ``PATCH data/meta`` replaces the whole set of deleted frames (the official SDK's
+    ``remove_frames_by_ids`` passes it straight on, undeleting every other frame). This reads
+    the set and writes back the union. An id outside the task is ``InvalidInput`` and nothing
+    is changed. See :func:`restore_frames` for the way back.
+
+    Example:
+        >>> cvatfn.tasks.remove_frames_by_ids(session, shot, [0]).unwrap().deleted_frames
+        (0,)
+        >>> cvatfn.tasks.remove_frames_by_ids(session, shot, [2]).unwrap().deleted_frames
+        (0, 2)
+        >>> cvatfn.tasks.remove_frames_by_ids(session, shot, [3]).failure().field
+        'ids[0]'
+    """
+    return _media.remove_frames(session, _media.TASK, task, ids)
+
+
+def restore_frames(
+    session: Session, task: IdOrEntity, ids: Sequence[int]
+) -> Result[DataMeta, CvatError]:
+    """Take frames out of the deleted set; the result is the new metadata.
+
+    Example:
+        >>> cvatfn.tasks.restore_frames(session, shot, [0, 2]).unwrap().deleted_frames
+        ()
+    """
+    return _media.restore_frames(session, _media.TASK, task, ids)
+
+
 def _data_fields(
     data_params: DataParams | Mapping[str, Any] | None,
 ) -> Result[dict[str, Any], CvatError]:
@@ -359,9 +544,13 @@ def upload_data(
     *,
     resource_type: ResourceType = ResourceType.LOCAL,
     data_params: DataParams | Mapping[str, Any] | None = None,
+    progress: ProgressReporter | None = None,
 ) -> Result[Task, CvatError]:
     """Attach data to an existing task, wait until the server has processed it, and return
     the task's new state.
+
+    ``progress`` sees the ``"upload"`` stage (bytes of local files sent) and then the
+    ``"background"`` stage (the server's processing, in percent).
 
     ``resources`` are local paths (``LOCAL``), URLs (``REMOTE``) or paths on the server's share
     (``SHARE``). ``data_params`` takes CVAT's data fields (``image_quality``, ``chunk_size``,
@@ -385,6 +574,7 @@ def upload_data(
     return run(
         session,
         _upload_and_wait(session, ident.unwrap(), paths.unwrap(), resource_type, fields.unwrap()),
+        progress=progress,
     )
 
 
@@ -395,8 +585,12 @@ def create_from_data(
     *,
     resource_type: ResourceType = ResourceType.LOCAL,
     data_params: DataParams | Mapping[str, Any] | None = None,
+    progress: ProgressReporter | None = None,
 ) -> Result[Task, CvatError]:
     """Create a task, upload its data, wait for the server to process it, and return the task.
+
+    ``progress`` sees the ``"upload"`` stage (bytes of local files sent) and then the
+    ``"background"`` stage (the server's processing, in percent).
 
     Everything is validated before the first request: the spec, the data parameters and the
     resources. Local files go in multipart batches, or over TUS when larger than
@@ -440,7 +634,100 @@ def create_from_data(
         _upload_and_wait(
             session, created.unwrap().id, paths.unwrap(), resource_type, fields.unwrap()
         ),
+        progress=progress,
     )
+
+
+def get_annotations(session: Session, task: IdOrEntity) -> Result[LabeledData, CvatError]:
+    """Every annotation of the task: the union of its jobs' tags, shapes and tracks.
+
+    Example:
+        >>> cat = cvatfn.tasks.get_labels(session, t).unwrap()[0].id
+        >>> cvatfn.tasks.get_annotations(session, t).unwrap().shapes
+        ()
+    """
+    return _annotations.retrieve(session, RESOURCE, task)
+
+
+def set_annotations(
+    session: Session, task: IdOrEntity, data: LabeledData | Mapping[str, Any]
+) -> Result[LabeledData, CvatError]:
+    """Replace every annotation of the task with ``data``; the result is the server's new
+    annotations, with the ids it gave them.
+
+    ``data`` is a :class:`~cvatfn.models.LabeledData` or a mapping of the same shape. It is
+    checked against CVAT's request schema first: an unknown field, a wrong type or a value
+    out of range is ``InvalidInput`` naming it, and nothing is sent.
+
+    Example:
+        >>> box = {"type": "rectangle", "frame": 0, "label_id": cat, "points": [1, 2, 30, 40]}
+        >>> data = cvatfn.tasks.set_annotations(
+        ...     session, t, {"shapes": [box], "tags": [{"frame": 1, "label_id": cat}]}).unwrap()
+        >>> [(s.type, s.frame, s.points) for s in data.shapes], len(data.tags)
+        ([('rectangle', 0, (1.0, 2.0, 30.0, 40.0))], 1)
+        >>> cvatfn.tasks.set_annotations(session, t, {"shapes": [{**box, "rotation": 400}]}
+        ...                              ).failure().field
+        'shapes[0].rotation'
+    """
+    return _annotations.replace(session, RESOURCE, task, data)
+
+
+def update_annotations(
+    session: Session,
+    task: IdOrEntity,
+    data: LabeledData | Mapping[str, Any],
+    *,
+    action: PatchActionValue,
+) -> Result[LabeledData, CvatError]:
+    """Create, update or delete only the objects in ``data`` (``action`` is ``"create"``,
+    ``"update"`` or ``"delete"``, or a :class:`~cvatfn.PatchAction`).
+
+    The result is the server's answer: the objects it created (with their new ids), updated or
+    deleted, not the whole state. ``"update"`` and ``"delete"`` find objects by id, so each
+    needs one (else ``InvalidInput``); a task hands each object to the job that holds its
+    frame, so send the objects as the server gave them.
+
+    Example:
+        >>> created = cvatfn.tasks.update_annotations(
+        ...     session, t, {"shapes": [{**box, "frame": 1}]}, action="create").unwrap()
+        >>> moved = msgspec.structs.replace(created.shapes[0], points=(2, 3, 31, 41))
+        >>> cvatfn.tasks.update_annotations(session, t, {"shapes": [moved]}, action="update"
+        ...                                 ).unwrap().shapes[0].points
+        (2.0, 3.0, 31.0, 41.0)
+        >>> cvatfn.tasks.update_annotations(session, t, {"shapes": [box]}, action="update"
+        ...                                 ).failure().field
+        'shapes[0].id'
+    """
+    return _annotations.patch(session, RESOURCE, task, data, action)
+
+
+def remove_annotations(
+    session: Session,
+    task: IdOrEntity,
+    *,
+    ids: AnnotationIds | Mapping[str, Iterable[int]] | None = None,
+) -> Result[None, CvatError]:
+    """Remove every annotation of the task, or only the objects with the given ``ids``.
+
+    ``ids`` names ids per kind (``{"shapes": [...], "tracks": [...], "tags": [...]}``, or an
+    :class:`~cvatfn.AnnotationIds`), because CVAT numbers shapes, tracks and tags separately.
+    CVAT deletes objects only when sent whole, with the frames that route them to their jobs,
+    so the annotations are read once and the matching objects are sent back to be deleted. An
+    id that is not there is ``InvalidInput`` and nothing is removed; empty ``ids`` remove
+    nothing and send nothing.
+
+    Example:
+        >>> cvatfn.tasks.remove_annotations(session, t, ids={"shapes": [moved.id]}).unwrap()
+        >>> [s.frame for s in cvatfn.tasks.get_annotations(session, t).unwrap().shapes]
+        [0]
+        >>> cvatfn.tasks.remove_annotations(session, t, ids={"shapes": [moved.id]}
+        ...                                 ).failure().field
+        'ids.shapes'
+        >>> cvatfn.tasks.remove_annotations(session, t).unwrap()
+        >>> cvatfn.tasks.get_annotations(session, t).unwrap()
+        LabeledData(version=0, tags=(), shapes=(), tracks=(), intervals=())
+    """
+    return _annotations.remove(session, RESOURCE, task, ids)
 
 
 def export_dataset(
