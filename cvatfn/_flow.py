@@ -565,8 +565,15 @@ class _Shell:
             )
         except OSError as error:
             return error
+        try:
+            file = os.fdopen(descriptor, "wb")
+        except BaseException:
+            os.close(descriptor)
+            with contextlib.suppress(OSError):
+                os.unlink(path)
+            raise
         handle = self._handle()
-        self.temps[handle] = _Temp(path, os.fdopen(descriptor, "wb"))
+        self.temps[handle] = _Temp(path, file)
         return TempFile(handle, path)
 
     def write_temp(self, handle: int, data: bytes) -> OSError | None:
