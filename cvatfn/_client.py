@@ -142,6 +142,8 @@ class JobsApi:
         self.get_preview = bind(jobs.get_preview, session)
         self.download_chunk = bind(jobs.download_chunk, session)
         self.download_frames = bind(jobs.download_frames, session)
+        self.remove_frames_by_ids = bind(jobs.remove_frames_by_ids, session)
+        self.restore_frames = bind(jobs.restore_frames, session)
         self.get_annotations = bind(jobs.get_annotations, session)
         self.set_annotations = bind(jobs.set_annotations, session)
         self.update_annotations = bind(jobs.update_annotations, session)

@@ -14,7 +14,8 @@ by a :class:`MediaOwner` (:data:`TASK`, :data:`JOB`):
 - a preview is ``GET {owner}/{id}/preview``: a small image (a placeholder when there is no
   media);
 - ``GET {owner}/{id}/data/meta`` is the media metadata, and ``PATCH`` with
-  ``{"deleted_frames": [...]}`` *replaces* the set of deleted frames. Deleting frames is
+  ``{"deleted_frames": [...]}`` *replaces* the set of deleted frames (of a job: those inside
+  the job; deletions elsewhere in the task are kept). Deleting frames is
   therefore read-modify-write: :func:`remove_frames` reads the set, adds to it and writes the
   union back, so frames deleted earlier stay deleted; :func:`restore_frames` takes ids out
   of it. Two clients editing the same task's set at the same time can still lose one edit:
@@ -437,7 +438,9 @@ def _edit_deleted_flow(
     if isinstance(read, Failure):
         return read
     meta = read.unwrap()
-    for index, frame in enumerate(ids):
+    # A task's frames are numbered 0..size-1. A job's are the task's numbers of its segment
+    # (or its chosen frames, for a ground truth job); the server checks those.
+    for index, frame in enumerate(ids if owner.what == "task" else ()):
         if frame >= meta.size:
             return Failure(
                 InvalidInput(

@@ -49,6 +49,8 @@ __all__ = [
     "list",
     "remove",
     "remove_annotations",
+    "remove_frames_by_ids",
+    "restore_frames",
     "retrieve",
     "set_annotations",
     "update",
@@ -299,6 +301,35 @@ def download_frames(
         filename_pattern=filename_pattern,
         progress=progress,
     )
+
+
+def remove_frames_by_ids(
+    session: Session, job: IdOrEntity, ids: Sequence[int]
+) -> Result[DataMeta, CvatError]:
+    """Mark frames of the job (task frame numbers) as deleted, keeping those deleted before;
+    the result is the job's new metadata.
+
+    Like :func:`cvatfn.tasks.remove_frames_by_ids`: CVAT's ``PATCH`` replaces the job's
+    deleted frames, so this reads them and writes back the union. A frame outside the job is
+    the server's ``BadRequest``.
+
+    Example:
+        >>> cvatfn.jobs.remove_frames_by_ids(session, second, [-1]).failure().field
+        'ids[0]'
+    """
+    return _media.remove_frames(session, _media.JOB, job, ids)
+
+
+def restore_frames(
+    session: Session, job: IdOrEntity, ids: Sequence[int]
+) -> Result[DataMeta, CvatError]:
+    """Take frames of the job out of the deleted set; the result is the job's new metadata.
+
+    Example:
+        >>> cvatfn.jobs.restore_frames(session, second, "2").failure().field
+        'ids'
+    """
+    return _media.restore_frames(session, _media.JOB, job, ids)
 
 
 def export_dataset(

@@ -353,3 +353,12 @@ def test_frames_info_and_job_meta() -> None:
 def test_frames_info_without_frames_is_empty() -> None:
     server = Server(lambda r: json_response(200, {**_meta([], 0), "frames": None}))
     assert cvatfn.tasks.get_frames_info(server.session, 5) == Success(())
+
+
+def test_job_frames_are_removed_as_a_union_and_checked_by_the_server() -> None:
+    meta = MetaServer([3], size=2, what="jobs")  # a job's frames carry task numbers
+    result = cvatfn.jobs.remove_frames_by_ids(meta.server.session, 5, [4])
+    assert result.unwrap().deleted_frames == (3, 4)
+    assert meta.patches == [{"deleted_frames": [3, 4]}]
+    assert cvatfn.jobs.restore_frames(meta.server.session, 5, [3]).unwrap().deleted_frames == (4,)
+    assert meta.patches[-1] == {"deleted_frames": [4]}
