@@ -174,7 +174,14 @@ def _task_rel(srv: FakeServer, task: Task, user: User) -> tuple[bool, bool, bool
 
 
 _TASK_VIEW = {"view", "view:metadata", "view:data", "view:annotations", "export:dataset"}
-_TASK_EDIT = {"update:desc", "upload:data", "update:metadata", "update:annotations"}
+_TASK_EDIT = {
+    "update:desc",
+    "upload:data",
+    "update:metadata",
+    "update:annotations",
+    "delete:annotations",
+    "import:annotations",
+}
 _TASK_ADMIN = {"update:owner", "update:assignee", "update:project", "delete", "update:organization"}
 
 
@@ -245,6 +252,16 @@ def _job_staff(srv: FakeServer, job: Job, user: User) -> tuple[bool, bool]:
     return any(_task_rel(srv, task, user)), job.assignee_id == user.id
 
 
+_JOB_VIEW = {"view", "view:metadata", "view:data", "view:annotations"}
+_JOB_EDIT = {
+    "update:state",
+    "update:metadata",
+    "update:annotations",
+    "delete:annotations",
+    "import:annotations",
+}
+
+
 def can_job(srv: FakeServer, user: User, job: Job, scope: str) -> bool:
     if user.is_superuser:
         return True
@@ -252,20 +269,20 @@ def can_job(srv: FakeServer, user: User, job: Job, scope: str) -> bool:
     task_staff, job_assignee = _job_staff(srv, job, user)
     org = task.org_id
     if org is None:
-        if scope in ("view", "view:metadata", "view:data"):
+        if scope in _JOB_VIEW:
             return task_staff or job_assignee
         if scope in ("update:stage", "update:assignee"):
             return task_staff and has_priv(user, "worker")
-        if scope in ("update:state", "update:metadata"):
+        if scope in _JOB_EDIT:
             return (task_staff or job_assignee) and has_priv(user, "worker")
         return False
     manager = has_priv(user, "user") and has_role(srv, org, user, "maintainer")
     member = has_role(srv, org, user, "worker")
-    if scope in ("view", "view:metadata", "view:data"):
+    if scope in _JOB_VIEW:
         return manager or (member and (task_staff or job_assignee))
     if scope in ("update:stage", "update:assignee"):
         return manager or (member and task_staff and has_priv(user, "worker"))
-    if scope in ("update:state", "update:metadata"):
+    if scope in _JOB_EDIT:
         return manager or (member and (task_staff or job_assignee) and has_priv(user, "worker"))
     return False
 

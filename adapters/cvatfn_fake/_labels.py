@@ -311,9 +311,12 @@ def create_labels(
 
 
 def delete_label(srv: FakeServer, label: Label) -> None:
+    from ._annotations import purge_labels
+
     for sub in children(srv, label):
         delete_label(srv, sub)
     srv.state.labels.pop(label.id, None)
+    purge_labels(srv, {label.id})
 
 
 def update_labels(
@@ -376,7 +379,10 @@ def update_labels(
                 label.attributes.append(_make_attribute(srv, attr_spec))
                 continue
             if attr_spec.get("deleted"):
+                from ._annotations import purge_attributes
+
                 label.attributes.remove(existing)
+                purge_attributes(srv, {existing.id})
                 continue
             existing.name = attr_spec["name"] or existing.name
             if attr_spec["default_value"] is not None:

@@ -38,6 +38,7 @@ from typing import Any, Literal
 from cvatfn.http import HttpRequest, HttpResponse
 
 from . import (
+    _annotations,
     _auth,
     _issues,
     _jobs,
@@ -156,6 +157,7 @@ class FakeServer:
             _issues,
             _requests,
             _validation,
+            _annotations,
         ):
             module.register(self.router)
         self.add_user("admin", "admin", superuser=True, first_name="", last_name="")

@@ -238,6 +238,19 @@ class Comment:
 
 
 @dataclass
+class JobAnnotations:
+    """One job's annotations, each object in CVAT's wire form with its server-assigned ids.
+
+    ``shapes`` hold their skeleton ``elements``, ``tracks`` their tracked ``shapes`` and
+    ``elements`` (sub-tracks); attribute values are ``{"spec_id", "value"}`` pairs.
+    """
+
+    tags: list[JsonDict] = field(default_factory=list[JsonDict])
+    shapes: list[JsonDict] = field(default_factory=list[JsonDict])
+    tracks: list[JsonDict] = field(default_factory=list[JsonDict])
+
+
+@dataclass
 class BackgroundRequest:
     id: str
     seq: int
@@ -291,6 +304,8 @@ class State:
     labels: dict[int, Label] = field(default_factory=dict[int, Label])
     issues: dict[int, Issue] = field(default_factory=dict[int, Issue])
     comments: dict[int, Comment] = field(default_factory=dict[int, Comment])
+    annotations: dict[int, JobAnnotations] = field(default_factory=dict[int, JobAnnotations])
+    """By job id; a job without annotations may have no entry."""
     requests: dict[str, BackgroundRequest] = field(default_factory=dict[str, BackgroundRequest])
     uploads: dict[str, TusUpload] = field(default_factory=dict[str, TusUpload])
     remote_files: dict[str, bytes] = field(default_factory=dict[str, bytes])

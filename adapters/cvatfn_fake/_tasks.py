@@ -415,6 +415,9 @@ def _move_to_project(
     target_names = {lb.name for lb in labels_of(srv, ("project", project.id))}
     if not {renamed.get(lb.id, lb.name) for lb in old} <= target_names:
         raise invalid("All task or project label names must be mapped to the target project")
+    from ._annotations import move_to_project
+
+    move_to_project(srv, task, old, renamed, project.id)
     if task.project_id is None:
         for label in old:
             delete_label(srv, label)
@@ -429,6 +432,7 @@ def delete_task_cascade(srv: FakeServer, task_id: int) -> None:
             for comment_id in [c.id for c in state.comments.values() if c.issue_id == issue_id]:
                 del state.comments[comment_id]
             del state.issues[issue_id]
+        state.annotations.pop(job_id, None)
         del state.jobs[job_id]
     for label in labels_of(srv, ("task", task_id)):
         delete_label(srv, label)

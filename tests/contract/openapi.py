@@ -62,6 +62,7 @@ from cvatfn.http import HttpRequest, HttpResponse, Transport, VirtualClock
 __all__ = [
     "CONTRACT_DIR",
     "CONTRACT_PATH",
+    "STATUS_CORRECTIONS",
     "JSON_MEDIA_TYPES",
     "Contract",
     "Coverage",
@@ -98,6 +99,18 @@ Violation = tuple[str, str]
 
 
 # ---------------------------------------------------------------------------- schemas
+
+
+STATUS_CORRECTIONS: Mapping[str, tuple[int, ...]] = {
+    "jobs_update_annotations": (200,),
+    "tasks_update_annotations": (200,),
+}
+"""2xx codes CVAT 2.80 answers that the reconstructed contract misses, by operationId.
+
+``PUT .../annotations/`` replaces the annotations and answers 200 with the saved
+``LabeledData`` (CVAT's views.py: ``'200': OpenApiResponse(description='Annotations have
+been replaced')`` and ``return Response(data)``). The contract's 201 was taken from 2.26,
+where PUT also polled the status of an annotation import, a flow 2.80 removed."""
 
 
 TUS_FILE_PATH = re.compile(
@@ -174,7 +187,8 @@ class Operation:
     def declared_statuses(self) -> tuple[int, ...]:
         """The response codes the contract declares, ascending."""
         responses = cast(Mapping[str, Any], self.spec.get("responses", {}))
-        return tuple(sorted(int(code) for code in responses if code.isdigit()))
+        codes = {int(code) for code in responses if code.isdigit()}
+        return tuple(sorted(codes | set(STATUS_CORRECTIONS.get(self.operation_id, ()))))
 
     @property
     def status_source(self) -> str | None:
@@ -199,7 +213,10 @@ class Operation:
         for candidate in candidates:
             media = cast(Mapping[str, Any] | None, content.get(candidate))
             if media is not None and "schema" in media:
-                return media["schema"]
+                schema = cast(Mapping[str, Any], media["schema"])
+                if schema.get("format") == "binary":
+                    return None  # drf-spectacular's OpenApiTypes.BINARY: raw bytes, not JSON
+                return schema
         return None
 
 
