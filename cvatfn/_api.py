@@ -184,6 +184,8 @@ def _drf_message(body: bytes) -> tuple[str | None, dict[str, tuple[str, ...]]]:
     if isinstance(data, list):
         items = [str(item) for item in data]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
         return ("; ".join(items) or None), {}
+    if isinstance(data, str):  # CVAT's media endpoints answer a bare JSON string
+        return (data or None), {}
     if not isinstance(data, dict):
         return None, {}
     detail: str | None = None

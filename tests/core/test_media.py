@@ -362,3 +362,10 @@ def test_job_frames_are_removed_as_a_union_and_checked_by_the_server() -> None:
     assert meta.patches == [{"deleted_frames": [3, 4]}]
     assert cvatfn.jobs.restore_frames(meta.server.session, 5, [3]).unwrap().deleted_frames == (4,)
     assert meta.patches[-1] == {"deleted_frames": [4]}
+
+
+def test_a_json_string_error_body_is_the_message() -> None:
+    message = "Invalid frame '9'. The frame number should be in the [0, 4] range"
+    server = Server(lambda r: json_response(400, message))
+    error = cvatfn.tasks.get_frame(server.session, 5, 9).failure()
+    assert (type(error).__name__, error.message) == ("BadRequest", message)
