@@ -267,15 +267,14 @@ def get_labels(session: Session, task: IdOrEntity) -> Result[tuple[Label, ...], 
 def get_meta(session: Session, task: IdOrEntity) -> Result[DataMeta, CvatError]:
     """The task's media metadata: frame sizes and names, chunk size, deleted frames.
 
+    A task without data has none (CVAT fails with a ``ServerError``). Examples with data are
+    below, from :func:`get_frames_info` on.
+
     Example:
-        >>> cvatfn.tasks.get_meta(session, task).unwrap().size  # no data yet
-        0
+        >>> cvatfn.tasks.get_meta(session, 10**6).failure().status
+        404
     """
-    ident = entity_id(task, what="task")
-    if isinstance(ident, Failure):
-        return Failure(ident.failure())
-    request = _api.build_request(session, "GET", f"/api/tasks/{ident.unwrap()}/data/meta")
-    return run(session, _api.call(DataMeta, request))
+    return _media.get_meta(session, _media.TASK, task)
 
 
 def get_frame(
@@ -387,6 +386,8 @@ def get_frames_info(session: Session, task: IdOrEntity) -> Result[tuple[FrameMet
         >>> info = cvatfn.tasks.get_frames_info(session, shot).unwrap()
         >>> [(f.name, f.width, f.height) for f in info]
         [('f0.png', 32, 24), ('f1.png', 32, 24), ('f2.png', 32, 24)]
+        >>> cvatfn.tasks.get_meta(session, shot).unwrap().size
+        3
     """
     return _media.get_frames_info(session, _media.TASK, task)
 
