@@ -414,10 +414,10 @@ def _remove_flow(
                     field=f"ids.{kind}",
                 )
             )
-    answer = yield from _write_flow(
-        session, "PATCH", path, chosen, query={"action": "delete"}, read_back=False
+    request = _api.build_request(
+        session, "PATCH", path, query={"action": PatchAction.DELETE.value}, json_body=chosen
     )
-    return answer.map(lambda _: None)
+    return (yield from _api.call_no_content(request))  # the answer echoes what was removed
 
 
 # --------------------------------------------------------------------------------------------

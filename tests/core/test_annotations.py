@@ -448,6 +448,13 @@ def test_remove_by_ids_sends_back_the_servers_own_objects(server: Server) -> Non
     assert [shape["frame"] for shape in track["shapes"]] == [0, 3]
 
 
+def test_remove_by_ids_does_not_need_the_answer_body(server: Server) -> None:
+    server.on("GET", json_response(200, SERVER_DATA))
+    server.on("PATCH", HttpResponse(200))
+    assert cvatfn.jobs.remove_annotations(server.session, 3, ids={"tags": [5]}) == Success(None)
+    assert [r.method for r in server.sent] == ["GET", "PATCH"]
+
+
 def test_remove_by_ids_accepts_annotation_ids(server: Server) -> None:
     server.on("GET", json_response(200, SERVER_DATA))
     server.on("PATCH", lambda request: json_response(200, body(request)))
