@@ -69,6 +69,11 @@ def test_repository_calls_return_results(data: st.DataObject) -> None:
         cvatfn.requests.wait(session, "rq"),
         cvatfn.login(session, ("a", "b")),
         cvatfn.logout(session),
+        cvatfn.tasks.get_annotations(session, 1),
+        cvatfn.jobs.set_annotations(session, 2, {"tags": []}),
+        cvatfn.tasks.update_annotations(session, 1, {"tags": []}, action="create"),
+        cvatfn.jobs.remove_annotations(session, 2, ids={"shapes": [1]}),
+        cvatfn.tasks.remove_annotations(session, 1),
     ]
     for result in calls:
         assert _is_result(result), result
@@ -93,6 +98,26 @@ def test_specs_are_converted_or_rejected_with_a_field(spec: dict[str, object]) -
             assert error.message
         case _:
             raise AssertionError(result)
+
+
+@given(
+    st.data(),
+    st.dictionaries(
+        st.sampled_from(["version", "tags", "shapes", "tracks", "intervals", "other"]),
+        json_like,
+        max_size=4,
+    ),
+)
+def test_annotations_to_send_are_checked_or_rejected_with_a_field(
+    answers: st.DataObject, data: dict[str, object]
+) -> None:
+    session = cvatfn.connect("http://h", transport=Arbitrary(answers)).unwrap()
+    result = cvatfn.jobs.update_annotations(session, 1, data, action="update")
+    match result:
+        case Failure(InvalidInput(field=field)):
+            assert field
+        case _:
+            assert _is_result(result)
 
 
 @given(st.binary(max_size=64), statuses)
