@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,8 +23,11 @@ from cvatfn_fake._annotations import (
     task_annotations,
 )
 from cvatfn_fake._errors import ApiError
+from tests.contract.peer import Cvat, coverage_report, cvat, image
 
 from .conftest import Api, Reply, image_bytes, upload_images
+
+__all__ = ["coverage_report", "cvat"]  # the official client's fixtures
 
 LABELS: list[dict[str, Any]] = [
     {
@@ -513,7 +517,26 @@ def test_overlapping_jobs_share_objects_the_way_cvat_merges_them(admin: Api) -> 
         assert (len(job["tags"]), len(job["shapes"])) == (1, 2)
     task = admin.get(s.path).data
     assert len(task["tags"]) == 1  # tags of one label pair up
+    # boxes pair up by intersection over union; CVAT never pairs points
     assert sorted(sh["type"] for sh in task["shapes"]) == ["points", "points", "rectangle"]
+
+    track = {
+        "frame": 0,
+        "label_id": person,
+        "shapes": [
+            {"type": "rectangle", "frame": 0, "points": [0, 0, 10, 10]},
+            {"type": "rectangle", "frame": 4, "points": [40, 0, 50, 10]},
+        ],
+    }
+    put(admin, s.path, {"tracks": [track]})
+    parts = [admin.get(s.job(i)).data["tracks"] for i in range(2)]
+    assert [[sh["frame"] for sh in t["shapes"]] for (t,) in parts] == [[0, 2], [2, 4]]
+    (merged,) = admin.get(s.path).data["tracks"]  # the two parts agree on frame 2: one track
+    assert [(sh["frame"], sh["points"]) for sh in merged["shapes"]] == [
+        (0, [0.0, 0.0, 10.0, 10.0]),
+        (2, [20.0, 0.0, 30.0, 10.0]),
+        (4, [40.0, 0.0, 50.0, 10.0]),
+    ]
 
 
 def test_tracks_are_synchronised_and_empty_ones_dropped(admin: Api) -> None:
@@ -821,3 +844,71 @@ def test_internal_api_for_imports_and_backups(server: FakeServer, admin: Api) ->
         append_job_annotations(server, jobs[0], {"shapes": [{"frame": 0}]})
     assert bad_shape.value.status == 400
     assert len(task_annotations(server, task)["shapes"]) == 1
+
+
+# ----------------------------------------------------------------- the official client
+@pytest.mark.official_sdk
+@pytest.mark.http
+def test_official_sdk_reads_and_writes_annotations(cvat: Cvat, tmp_path: Path) -> None:
+    from cvat_sdk.api_client import models
+    from cvat_sdk.core.proxies.annotations import AnnotationUpdateAction
+
+    client = cvat.client()
+    files = [image(tmp_path / f"{i}.png", (16, 12)) for i in range(4)]
+    task = client.tasks.create_from_data(
+        {"name": "sdk", "labels": LABELS, "segment_size": 2}, files
+    )
+    labels = {label.name: label for label in task.get_labels()}
+    car = labels["car"].id
+    head = next(s.id for s in labels["body"].sublabels if s.name == "head")
+    job = min(task.get_jobs(), key=lambda j: j.start_frame)
+    job.set_annotations(
+        models.LabeledDataRequest(
+            shapes=[
+                models.LabeledShapeRequest(
+                    type=models.ShapeType("rectangle"), frame=0, label_id=car, points=[1, 1, 4, 4]
+                ),
+                models.LabeledShapeRequest(
+                    type=models.ShapeType("skeleton"),
+                    frame=1,
+                    label_id=labels["body"].id,
+                    elements=[
+                        models.SubLabeledShapeRequest(
+                            type=models.ShapeType("points"), frame=1, label_id=head, points=[2, 2]
+                        )
+                    ],
+                ),
+            ],
+            tracks=[
+                models.LabeledTrackRequest(
+                    frame=0,
+                    label_id=car,
+                    shapes=[
+                        models.TrackedShapeRequest(
+                            type=models.ShapeType("rectangle"), frame=0, points=[0, 0, 2, 2]
+                        )
+                    ],
+                )
+            ],
+        )
+    )
+    got = job.get_annotations()
+    assert [s.type.value for s in got.shapes] == ["rectangle", "skeleton"]
+    assert got.shapes[1].elements[0].label_id == head and got.tracks[0].shapes[0].frame == 0
+    box = got.shapes[0]
+    job.update_annotations(
+        models.PatchedLabeledDataRequest(
+            shapes=[
+                models.LabeledShapeRequest(
+                    id=box.id, type=box.type, frame=0, label_id=car, points=[5, 5, 9, 9]
+                )
+            ]
+        ),
+        action=AnnotationUpdateAction.UPDATE,
+    )
+    assert job.get_annotations().shapes[0].points == [5.0, 5.0, 9.0, 9.0]
+    job.remove_annotations(ids=[box.id])
+    assert [s.type.value for s in job.get_annotations().shapes] == ["skeleton"]
+    assert len(task.get_annotations().shapes) == 1
+    task.remove_annotations()
+    assert task.get_annotations().shapes == []
