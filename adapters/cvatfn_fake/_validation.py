@@ -271,6 +271,7 @@ def delete_job(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
             del srv.state.comments[comment_id]
         del srv.state.issues[issue_id]
     srv.state.annotations.pop(job.id, None)
+    srv.state.annotations.pop(job.id, None)
     del srv.state.jobs[job.id]
     if task.data is not None:
         task.data.validation_mode = None
