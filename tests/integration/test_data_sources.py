@@ -13,7 +13,7 @@ from returns.result import Failure
 
 import cvatfn
 from cvatfn import ResourceType
-from cvatfn.errors import BackgroundFailed, BadRequest, InvalidInput
+from cvatfn.errors import BackgroundFailed, BadRequest, InvalidInput, NotFound
 from cvatfn.models import DataParams
 from cvatfn_fake import FakeServer
 from tests.contract.openapi import ValidatingTransport
@@ -246,13 +246,11 @@ def test_validation_params_make_a_ground_truth_job(
         },
     ).unwrap()
     gt_again = cvatfn.tasks.get_jobs(s, again).unwrap()[-1]
-    first = cvatfn.jobs.get_meta(s, gt).unwrap() if hasattr(cvatfn.jobs, "get_meta") else None
-    second = (
-        cvatfn.jobs.get_meta(s, gt_again).unwrap() if hasattr(cvatfn.jobs, "get_meta") else None
-    )
-    if first is not None and second is not None:
-        assert first.included_frames == second.included_frames
-        assert first.included_frames is not None and len(first.included_frames) == 3
+    first = cvatfn.jobs.get_meta(s, gt).unwrap().included_frames
+    second = cvatfn.jobs.get_meta(s, gt_again).unwrap().included_frames
+    assert first == second
+    assert first is not None and len(first) == 3 and len(set(first)) == 3
+    assert all(0 <= frame <= 9 for frame in first)
 
 
 def test_manual_validation_frames_by_file_name(session: tuple[FakeServer, cvatfn.Session]) -> None:
@@ -335,7 +333,15 @@ def test_ground_truth_job_created_and_removed_through_jobs(
     assert isinstance(refused, BadRequest)
     assert "Only ground truth jobs can be removed" in str(refused.body)
 
+    # Ground truth annotations live in the GT job only, not in the task's view.
+    labels = cvatfn.tasks.get_labels(s, task).unwrap()
+    box = {"type": "rectangle", "frame": 3, "label_id": labels[0].id, "points": [1, 1, 5, 5]}
+    cvatfn.jobs.set_annotations(s, gt, {"shapes": [box]}).unwrap()
+    assert len(cvatfn.jobs.get_annotations(s, gt).unwrap().shapes) == 1
+    assert cvatfn.tasks.get_annotations(s, task).unwrap().shapes == ()
+
     assert cvatfn.jobs.remove(s, gt).unwrap() is None
+    assert isinstance(cvatfn.jobs.get_annotations(s, gt).failure(), NotFound)
     assert [j.type for j in cvatfn.tasks.get_jobs(s, task).unwrap()] == ["annotation"]
     bad = cvatfn.jobs.create(
         s,
