@@ -56,10 +56,13 @@ shapes, immutable ones for tracks, and for tracked shapes the mutable ones on th
 shape, then the previous shape's values.
 
 Where this differs from CVAT, and why: polygon intersection is exact when one polygon is
-convex (two non-convex polygons count as the same object only when identical); a mask track
-or a track mixing shape types is not interpolated (CVAT fails with a server error); ``PUT``,
-``PATCH`` and ``DELETE`` on a task without data act on its zero jobs (CVAT fails);
-``intervals`` (CVAT's audio annotations) are accepted and ignored.
+convex (two non-convex polygons count as the same object only when identical: CVAT uses
+shapely); points are stored and answered as floats (CVAT's ``PUT`` answer echoes them as
+sent); a mask track, or a track whose consecutive shapes differ in type or in the number of
+points where CVAT interpolates point by point, keeps its shapes as they are between keyframes
+(CVAT fails with a server error); ``PUT``, ``PATCH`` and ``DELETE`` on a task without data act
+on its zero jobs (CVAT fails); ``intervals`` (CVAT's audio annotations) are accepted and
+ignored.
 """
 
 from __future__ import annotations
@@ -77,7 +80,7 @@ from ._errors import ApiError, invalid
 from ._fields import as_dict, as_list
 from ._jobs import get_job, task_jobs
 from ._labels import children, labels_of
-from ._state import Job, JobAnnotations, JsonDict, Label, Task
+from ._state import Job, JobAnnotations, JsonDict, Label, Project, Task
 from ._tasks import get_task
 
 if TYPE_CHECKING:
@@ -686,8 +689,16 @@ def _job_write(srv: FakeServer, job: Job, data: JsonDict, action: str) -> JsonDi
 
 
 def _atomic(srv: FakeServer, jobs: list[Job], write: Callable[[], JsonDict]) -> JsonDict:
-    """Run ``write``; if it raises, put the jobs' annotations back as they were."""
+    """Run ``write`` like a database transaction: if it raises, the jobs' annotations and the
+    updated dates of the jobs, their task and its project are put back as they were."""
     saved = {job.id: copy.deepcopy(srv.state.annotations.get(job.id)) for job in jobs}
+    touched: list[Job | Task | Project] = list(jobs)
+    for task_id in {job.task_id for job in jobs}:
+        task = srv.state.tasks[task_id]
+        touched.append(task)
+        if task.project_id is not None and task.project_id in srv.state.projects:
+            touched.append(srv.state.projects[task.project_id])
+    dates = [(obj, obj.updated) for obj in touched]
     try:
         return write()
     except ApiError:
@@ -696,6 +707,8 @@ def _atomic(srv: FakeServer, jobs: list[Job], write: Callable[[], JsonDict]) -> 
                 srv.state.annotations.pop(job_id, None)
             else:
                 srv.state.annotations[job_id] = store
+        for obj, updated in dates:
+            obj.updated = updated
         raise
 
 

@@ -667,7 +667,7 @@ def test_serializer_errors(admin: Api, body: Any, errors: Any) -> None:
     assert admin.get(s.path).data == EMPTY
 
 
-def test_labels_and_attributes_are_checked_like_cvat(admin: Api) -> None:
+def test_labels_and_attributes_are_checked_like_cvat(server: FakeServer, admin: Api) -> None:
     s = setup_task(admin)
     other = setup_task(admin, frames=1, labels=[{"name": "alien", "attributes": [
         {"name": "x", "mutable": True, "input_type": "text", "values": [""]}]}])  # fmt: skip
@@ -701,11 +701,18 @@ def test_labels_and_attributes_are_checked_like_cvat(admin: Api) -> None:
     assert len(admin.get(s.job(0)).data["tags"]) == 1  # failed writes changed nothing
 
     # a task write that fails in its second job leaves the first one untouched
+    def dates() -> list[str]:
+        paths = [f"/api/tasks/{s.task}", *(f"/api/jobs/{job['id']}" for job in s.jobs)]
+        return [admin.get(path).data["updated_date"] for path in paths]
+
+    before = dates()
+    server.advance(60)
     bad = {"shapes": [rect(s, 0, [0, 0, 1, 1]), {**box, "frame": 2, "label_id": alien}]}
     reply = put(admin, s.path, bad)
     assert (reply.status, reply.data) == (400, [f"label_id `{alien}` is invalid"])
     assert [len(admin.get(s.job(i)).data["tags"]) for i in range(3)] == [1, 0, 0]
     assert admin.get(s.job(0)).data["shapes"] == []
+    assert dates() == before
 
 
 def test_what_cvat_does_not_check_is_accepted(admin: Api) -> None:
