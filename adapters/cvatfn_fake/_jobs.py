@@ -312,32 +312,7 @@ def update_job(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     return render(ctx, 200, job_json(ctx, job))
 
 
-def retrieve_job_meta(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    from ._tasks import meta_json
-
-    job = get_job(srv, ctx, id, "view:metadata")
-    task = srv.state.tasks[job.task_id]
-    meta = meta_json(task)
-    frames: list[Any] = meta["frames"] or []
-    meta["frames"] = frames[job.start_frame : job.stop_frame + 1]
-    meta["size"] = job.stop_frame - job.start_frame + 1
-    if task.data is not None:
-        step = 1
-        if task.data.frame_filter:
-            step = int(task.data.frame_filter.split("=")[-1])
-        meta["start_frame"] = task.data.start_frame + job.start_frame * step
-        meta["stop_frame"] = task.data.start_frame + job.stop_frame * step
-    meta["deleted_frames"] = [
-        f for f in meta["deleted_frames"] if job.start_frame <= f <= job.stop_frame
-    ]
-    if job.frames is not None and task.data is not None:
-        step = int(task.data.frame_filter.split("=")[-1]) if task.data.frame_filter else 1
-        meta["included_frames"] = [task.data.start_frame + f * step for f in job.frames]
-    return render(ctx, 200, meta)
-
-
 def register(router: Router) -> None:
     router.add("GET", r"/api/jobs", list_jobs)
     router.add("GET", r"/api/jobs/(?P<id>\d+)", retrieve_job)
     router.add("PATCH", r"/api/jobs/(?P<id>\d+)", update_job)
-    router.add("GET", r"/api/jobs/(?P<id>\d+)/data/meta", retrieve_job_meta)

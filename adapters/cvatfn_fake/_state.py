@@ -150,6 +150,24 @@ class Frame:
 
 
 @dataclass
+class MediaCache:
+    """Images derived from a task's frames (see ``_media``), built once and reused.
+
+    The entries are valid while ``frames`` is the very list the task's data holds (and
+    ``image_quality`` unchanged); ``_media`` starts afresh otherwise.
+    """
+
+    frames: list[Frame] | None = None
+    image_quality: int = -1
+    compressed: dict[int, bytes] = field(default_factory=dict[int, bytes])
+    """JPEG renditions at the task's ``image_quality``, by frame number."""
+    previews: dict[int, bytes] = field(default_factory=dict[int, bytes])
+    """Preview JPEGs, by frame number."""
+    checksums: dict[int, int] = field(default_factory=dict[int, int])
+    """CRC-32 of each original frame, for zip chunks."""
+
+
+@dataclass
 class TaskData:
     id: int
     image_quality: int = 70
@@ -170,6 +188,9 @@ class TaskData:
     chunks_updated: float = 0.0
     validation_mode: str | None = None
     cloud_storage_id: int | None = None
+    validation_disabled_frames: list[int] = field(default_factory=list[int])
+    """Frames excluded from validation (deleted through the ground truth job's meta)."""
+    media: MediaCache = field(default_factory=MediaCache, repr=False, compare=False)
 
 
 @dataclass

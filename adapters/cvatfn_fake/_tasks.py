@@ -23,7 +23,6 @@ The bytes of every frame are kept (as immutable ``bytes``) for later frame/chunk
 
 from __future__ import annotations
 
-import mimetypes
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
@@ -780,104 +779,6 @@ def process_task_data(srv: FakeServer, request: BackgroundRequest) -> int | None
     return None
 
 
-# ------------------------------------------------------------------------- data/meta
-def meta_json(task: Task) -> dict[str, Any]:
-    data = task.data
-    if data is None:
-        return {
-            "chapters": None,
-            "chunks_updated_date": isodate(task.created),
-            "chunk_size": None,
-            "size": 0,
-            "image_quality": 70,
-            "start_frame": 0,
-            "stop_frame": 0,
-            "frame_filter": "",
-            "frames": [],
-            "deleted_frames": [],
-            "included_frames": None,
-            "storage": "local",
-            "cloud_storage_id": None,
-        }
-    return {
-        "chapters": None,
-        "chunks_updated_date": isodate(data.chunks_updated),
-        "chunk_size": data.chunk_size,
-        "size": data.size,
-        "image_quality": data.image_quality,
-        "start_frame": data.start_frame,
-        "stop_frame": data.stop_frame,
-        "frame_filter": data.frame_filter,
-        "frames": [
-            {
-                "width": f.width,
-                "height": f.height,
-                "name": f.name,
-                "related_files": 0,
-                "has_related_context": False,
-            }
-            for f in data.frames
-        ],
-        "deleted_frames": sorted(data.deleted_frames),
-        "included_frames": None,
-        "storage": data.storage,
-        "cloud_storage_id": data.cloud_storage_id,
-    }
-
-
-def retrieve_meta(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    task = get_task(srv, ctx, id, "view:metadata")
-    return render(ctx, 200, meta_json(task))
-
-
-def update_meta(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    task = get_task(srv, ctx, id, "update:metadata")
-    fields = Fields(ctx.data(), partial=True)
-    deleted = fields.array("deleted_frames")
-    cloud = fields.integer("cloud_storage_id", nullable=True)
-    if present(cloud) and cloud is not None:
-        fields.error("cloud_storage_id", f"The specified cloud storage {cloud} does not exist.")
-    fields.done()
-    if present(deleted):
-        size = task.data.size if task.data is not None else 0
-        bad = [
-            f
-            for f in deleted
-            if not isinstance(f, int) or isinstance(f, bool) or f < 0 or f >= size
-        ]
-        if bad:
-            raise invalid({"deleted_frames": [f"Frames {bad} do not exist in the task"]})
-        if task.data is not None:
-            task.data.deleted_frames = sorted(set(deleted))
-            task.data.chunks_updated = srv.now()
-    task.updated = srv.now()
-    return render(ctx, 200, meta_json(task))
-
-
-def retrieve_data(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    task = get_task(srv, ctx, id, "view:data")
-    kind = ctx.q("type")
-    if kind not in ("chunk", "frame", "context_image"):
-        return render(ctx, 400, "Data type not specified or has wrong value")
-    if task.data is None or not task.data.frames:
-        return render(ctx, 400, "The task has no data")
-    if kind != "frame":
-        return render(ctx, 400, f"The '{kind}' data type is not supported by the fake server")
-    try:
-        number = int(ctx.q("number") or "")
-    except ValueError:
-        return render(
-            ctx, 400, f"The frame number should be in the [0, {task.data.size - 1}] range"
-        )
-    if not 0 <= number < task.data.size:
-        return render(
-            ctx, 400, f"The frame number should be in the [0, {task.data.size - 1}] range"
-        )
-    frame = task.data.frames[number]
-    media, _ = mimetypes.guess_type(frame.name)
-    return HttpResponse(200, (("Content-Type", media or "application/octet-stream"),), frame.blob)
-
-
 def register(router: Router) -> None:
     register_work("create:task", process_task_data)
     router.add("GET", r"/api/tasks", list_tasks)
@@ -886,9 +787,6 @@ def register(router: Router) -> None:
     router.add("PATCH", r"/api/tasks/(?P<id>\d+)", update_task)
     router.add("DELETE", r"/api/tasks/(?P<id>\d+)", delete_task)
     router.add("POST", r"/api/tasks/(?P<id>\d+)/data", post_data)
-    router.add("GET", r"/api/tasks/(?P<id>\d+)/data", retrieve_data)
-    router.add("GET", r"/api/tasks/(?P<id>\d+)/data/meta", retrieve_meta)
-    router.add("PATCH", r"/api/tasks/(?P<id>\d+)/data/meta", update_meta)
     uuid = r"(?P<file_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
     router.add("PATCH", rf"/api/tasks/(?P<id>\d+)/data/{uuid}", data_chunk)
     router.add("HEAD", rf"/api/tasks/(?P<id>\d+)/data/{uuid}", data_chunk)

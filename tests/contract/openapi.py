@@ -120,6 +120,11 @@ TUS_FILE_PATH = re.compile(
 """TUS upload URLs (``Location`` of a TUS create). CVAT routes them in its upload mixin, not
 in its OpenAPI schema, so the contract cannot describe them; the protocol is TUS 1.0.0."""
 
+RESULT_FILE_PATH = re.compile(r"^/api/(tasks|projects|jobs)/\d+/(dataset|backup)/download/?$")
+"""Where a finished export's ``result_url`` points (``?rq_id=...``). CVAT declares these
+download actions with ``extend_schema(exclude=True)`` ("private API endpoint that should be
+used only as result_url"), so they are outside its OpenAPI schema; the body is the file."""
+
 
 def convert_schema(node: Any, *, closed: bool = False) -> Any:
     """Convert an OpenAPI 3.0 schema (or a part of one) to JSON Schema Draft 2020-12.
@@ -400,6 +405,8 @@ class Contract:
         label = f"{request.method.upper()} {path} -> {response.status}"
         if request.method.upper() in ("PATCH", "HEAD") and TUS_FILE_PATH.search(path):
             return None, []  # a TUS upload URL: CVAT serves it outside its OpenAPI schema
+        if request.method.upper() in ("GET", "HEAD") and RESULT_FILE_PATH.search(path):
+            return None, []  # an export's result_url: excluded from CVAT's OpenAPI schema
         operation = self.find_operation(request.method, request.url)
         if operation is None:
             template = self.find_path(request.url)
