@@ -10,6 +10,8 @@ through :mod:`warnings` nor through the SDK's loggers.
 from __future__ import annotations
 
 import logging
+import tempfile
+import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -91,6 +93,20 @@ class Cvat:
         return client
 
 
+def _sdk_file_leak(warning: warnings.WarningMessage) -> bool:
+    """The official client's own leak, not something the server can cause.
+
+    For binary answers (frames, previews) cvat-sdk's generated ``model_utils.deserialize_file``
+    writes the body to a ``tempfile.mkstemp`` file and returns it open; ``Task.get_frame``
+    discards that value, so the file is closed by the garbage collector with a
+    ``ResourceWarning``. Only that exact warning, for a file in the temporary directory, is
+    tolerated.
+    """
+    message = str(warning.message)
+    prefix = f"unclosed file <_io.BufferedReader name='{tempfile.gettempdir()}/tmp"
+    return issubclass(warning.category, ResourceWarning) and message.startswith(prefix)
+
+
 @pytest.fixture(scope="session")
 def coverage_report() -> Iterator[None]:
     yield
@@ -113,8 +129,9 @@ def cvat(
     # caplog.records would only hold the teardown's records: look at the whole test.
     records = [*caplog.get_records("setup"), *caplog.get_records("call")]
     complaints = [f"{r.name}: {r.getMessage()}" for r in records if r.levelno >= logging.WARNING]
-    assert complaints == [], "the SDK logged warnings (server version check?)"
-    assert [str(w.message) for w in recwarn.list] == []
+    assert complaints == [], f"the SDK logged warnings: {complaints}"
+    warned = [f"{w.category.__name__}: {w.message}" for w in recwarn.list if not _sdk_file_leak(w)]
+    assert warned == [], f"warnings were issued: {warned}"
     checked.assert_clean()
 
 
