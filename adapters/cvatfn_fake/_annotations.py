@@ -547,8 +547,9 @@ def _prepare_tracks(tracks: list[JsonDict], parent: JsonDict | None = None) -> l
 class _Ids:
     """Hands out ids for one job-level write.
 
-    With ``keep`` (``action=update``), a sent id is reused; otherwise every object gets the
-    next free id of its sequence.
+    Every object gets the next id of its sequence, except with ``keep`` (``action=update``),
+    where a sent id is reused if no stored object has it. A reused id moves its sequence past
+    it, so later ids never collide with it.
     """
 
     def __init__(self, srv: FakeServer, *, keep: bool) -> None:
@@ -566,21 +567,24 @@ class _Ids:
         return self._used[kind]
 
     def assign(self, kind: str, obj: JsonDict) -> None:
-        taken = self._taken(kind)
+        sequence = _TABLES[kind].removeprefix("engine_")
+        counters = self.srv.state.counters
         given = obj.get("id")
-        if self.keep and given is not None:
-            if given in taken:
-                raise ApiError(
-                    400,
-                    f'duplicate key value violates unique constraint "{_TABLES[kind]}_pkey"\n'
-                    f"DETAIL:  Key (id)=({given}) already exists.\n",
-                )
-            value = int(given)
-        else:
-            sequence = _TABLES[kind].removeprefix("engine_")
+        if not self.keep:
+            obj["id"] = self.srv.state.next_id(sequence)
+            return
+        taken = self._taken(kind)
+        if given is None:
             value = self.srv.state.next_id(sequence)
-            while value in taken:
-                value = self.srv.state.next_id(sequence)
+        elif given in taken:
+            raise ApiError(
+                400,
+                f'duplicate key value violates unique constraint "{_TABLES[kind]}_pkey"\n'
+                f"DETAIL:  Key (id)=({given}) already exists.\n",
+            )
+        else:
+            value = int(given)
+            counters[sequence] = max(counters.get(sequence, 0), value)
         taken.add(value)
         obj["id"] = value
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -403,6 +403,8 @@ def test_update_with_an_id_owned_by_another_job_is_an_integrity_error(admin: Api
     assert len(admin.get(s.job(0)).data["tags"]) == 1  # nothing changed
     fresh = admin.patch(s.job(0) + "?action=update", {"shapes": [{**other, "id": 77}]})
     assert fresh.data["shapes"][0]["id"] == 77  # an unused id is kept, as CVAT inserts it
+    later = admin.patch(s.job(0) + "?action=create", {"shapes": [rect(s, 1, [0, 0, 1, 1])]})
+    assert later.data["shapes"][0]["id"] == 78  # and new ids go on after it
 
 
 def test_patch_needs_a_valid_action(admin: Api) -> None:
@@ -862,14 +864,14 @@ def test_official_sdk_reads_and_writes_annotations(cvat: Cvat, tmp_path: Path) -
 
     client = cvat.client()
     files = [image(tmp_path / f"{i}.png", (16, 12)) for i in range(4)]
-    task = client.tasks.create_from_data(
-        {"name": "sdk", "labels": LABELS, "segment_size": 2}, files
-    )
+    spec: Any = {"name": "sdk", "labels": LABELS, "segment_size": 2}
+    task = client.tasks.create_from_data(spec, files)
     labels = {label.name: label for label in task.get_labels()}
     car = labels["car"].id
     head = next(s.id for s in labels["body"].sublabels if s.name == "head")
     job = min(task.get_jobs(), key=lambda j: j.start_frame)
-    job.set_annotations(
+    replacement = cast(
+        Any,
         models.LabeledDataRequest(
             shapes=[
                 models.LabeledShapeRequest(
@@ -897,13 +899,15 @@ def test_official_sdk_reads_and_writes_annotations(cvat: Cvat, tmp_path: Path) -
                     ],
                 )
             ],
-        )
+        ),
     )
+    job.set_annotations(replacement)
     got = job.get_annotations()
     assert [s.type.value for s in got.shapes] == ["rectangle", "skeleton"]
     assert got.shapes[1].elements[0].label_id == head and got.tracks[0].shapes[0].frame == 0
-    box = got.shapes[0]
-    job.update_annotations(
+    box: Any = got.shapes[0]
+    change = cast(
+        Any,
         models.PatchedLabeledDataRequest(
             shapes=[
                 models.LabeledShapeRequest(
@@ -911,8 +915,8 @@ def test_official_sdk_reads_and_writes_annotations(cvat: Cvat, tmp_path: Path) -
                 )
             ]
         ),
-        action=AnnotationUpdateAction.UPDATE,
     )
+    job.update_annotations(change, action=AnnotationUpdateAction.UPDATE)
     assert job.get_annotations().shapes[0].points == [5.0, 5.0, 9.0, 9.0]
     job.remove_annotations(ids=[box.id])
     assert [s.type.value for s in job.get_annotations().shapes] == ["skeleton"]
