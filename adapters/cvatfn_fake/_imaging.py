@@ -46,8 +46,8 @@ _PNG_SLOW_LIMIT = 3 * 2**20
 """PNG bytes run through the per-byte Average and Paeth filter loops."""
 _JPEG_SCAN_LIMIT = 2 * 2**20
 """Entropy-coded JPEG bytes decoded bit by bit."""
-_GRID_LIMIT = 1024
-"""Sampled points per axis."""
+_GRID_LIMIT = 256
+"""Sampled points per axis (beyond 2048 pixels, neighbouring blocks share a colour)."""
 _JPEG_MAX_SIDE = 65535
 
 
@@ -559,12 +559,20 @@ def _segment(marker: int, body: bytes) -> bytes:
     return struct.pack(">BBH", 0xFF, marker, len(body) + 2) + body
 
 
-def _diff_bits(diff: int, codes: list[str]) -> str:
+_DIFF_BITS: tuple[dict[int, str], dict[int, str]] = ({}, {})
+
+
+def _diff_bits(diff: int, table: int) -> str:
+    """The bits of one block: DC difference ``diff`` in DC table ``table``, then end-of-block."""
+    known = _DIFF_BITS[table].get(diff)
+    if known is not None:
+        return known
+    codes = _DC_CODES[table]
     size = abs(diff).bit_length()
-    if not size:
-        return codes[0] + _EOB
     extra = diff if diff > 0 else diff + (1 << size) - 1
-    return codes[size] + format(extra, f"0{size}b") + _EOB
+    bits = codes[size] + (format(extra, f"0{size}b") if size else "") + _EOB
+    _DIFF_BITS[table][diff] = bits
+    return bits
 
 
 def render_jpeg(
@@ -612,9 +620,9 @@ def render_jpeg(
                 previous = column
                 y, cb, cr = row[column]
                 parts.append(
-                    _diff_bits(y - predictor[0], _DC_CODES[0])
-                    + _diff_bits(cb - predictor[1], _DC_CODES[1])
-                    + _diff_bits(cr - predictor[2], _DC_CODES[1])
+                    _diff_bits(y - predictor[0], 0)
+                    + _diff_bits(cb - predictor[1], 1)
+                    + _diff_bits(cr - predictor[2], 1)
                 )
                 predictor = (y, cb, cr)
             text = cache[key] = "".join(parts)

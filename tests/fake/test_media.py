@@ -563,6 +563,27 @@ def test_rendered_jpegs_open_at_their_size(size: tuple[int, int]) -> None:
     assert grey.size == size and close(grey.getpixel((0, 0)), GREY, 2)  # type: ignore[arg-type]
 
 
+def test_wide_renderings_share_sampled_colours() -> None:
+    def halves(xs: list[int], ys: list[int]) -> list[bytes]:
+        assert len(xs) == 256 and len(ys) == 2  # at most 256 points per axis
+        return [b"".join(bytes(RED if x < 2050 else BLUE) for x in xs)] * len(ys)
+
+    image = opened(_imaging.render_jpeg(4100, 16, 90, halves))
+    assert image.size == (4100, 16)
+    assert close(image.getpixel((10, 8)), RED) and close(image.getpixel((4090, 8)), BLUE)  # type: ignore[arg-type]
+
+
+def test_decoding_stops_at_the_work_budget(monkeypatch: pytest.MonkeyPatch) -> None:
+    smooth = Image.linear_gradient("L").resize((64, 64)).convert("RGB")
+    png, jpeg = encode(smooth, "PNG"), encode(smooth, "JPEG")
+    assert _imaging.sample(png, [0], [63]) is not None
+    assert _imaging.sample(jpeg, [0], [63]) is not None
+    monkeypatch.setattr(_imaging, "_PNG_SLOW_LIMIT", 0)
+    monkeypatch.setattr(_imaging, "_JPEG_SCAN_LIMIT", 10)
+    assert _imaging.sample(png, [0], [63]) is None  # its rows use the Paeth/Average filters
+    assert _imaging.sample(jpeg, [0], [63]) is None
+
+
 def test_zip_chunks_open_with_zipfile() -> None:
     parts = [
         (f"{i:06d}.png", bytes([i]) * (i + 1), zlib.crc32(bytes([i]) * (i + 1))) for i in range(3)
