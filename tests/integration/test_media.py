@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import os
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 from PIL import Image
 
 import cvatfn
-from cvatfn.errors import Forbidden, NotFound
+from cvatfn.errors import BadRequest, Forbidden, NotFound
 from cvatfn.models import Task
 from cvatfn.progress import RecordingReporter
 from cvatfn_urllib3 import Urllib3Transport
@@ -37,6 +38,7 @@ def _make_task(session: cvatfn.Session, folder: Path, **spec: object) -> Task:
         session,
         {"name": "media", "labels": [{"name": "thing"}], "segment_size": 2, **spec},
         _images(folder),
+        data_params={"chunk_size": 2},
     ).unwrap()
 
 
@@ -79,7 +81,8 @@ def test_get_frame_returns_each_uploaded_image(session: cvatfn.Session, tmp_path
         frame = cvatfn.tasks.get_frame(session, task, frame_id).unwrap()
         assert (_size(frame), _pixel(frame)) == (size, color)
     missing = cvatfn.tasks.get_frame(session, task, 99).failure()
-    assert missing.status == 400  # CVAT: "The frame number should be in the [0, 3] range"
+    assert isinstance(missing, BadRequest)
+    assert "The frame number should be in the" in missing.message
 
 
 def test_download_frames_writes_every_frame(session: cvatfn.Session, tmp_path: Path) -> None:
@@ -171,3 +174,88 @@ def test_validated_over_http(http_front: str, tmp_path: Path) -> None:
         == 2
     )
     assert validating.violations == [], validating.report()
+
+
+# ------------------------------------------------------------------------------ chunks, previews
+
+
+def _chunk_pixels(path: Path) -> list[tuple[str, tuple[int, ...]]]:
+    with zipfile.ZipFile(path) as archive:
+        return [(name, _pixel(archive.read(name))) for name in sorted(archive.namelist())]
+
+
+def test_download_chunk_of_task_and_job(session: cvatfn.Session, tmp_path: Path) -> None:
+    task = _make_task(session, tmp_path / "src")
+    reporter = RecordingReporter()
+    task_chunk = tmp_path / "task-1.zip"
+    result = cvatfn.tasks.download_chunk(session, task, 1, task_chunk, progress=reporter)
+    assert result.unwrap() == str(task_chunk)
+    assert _chunk_pixels(task_chunk) == [("000000.png", COLORS[2]), ("000001.png", COLORS[3])]
+    size = task_chunk.stat().st_size
+    # over HTTP the server's Content-Length gives the total; in-process there is no framing
+    assert reporter.calls[0] in (("start", "download", size), ("start", "download", None))
+    assert reporter.calls[-2:] == [("update", "download", size), ("finish", "download")]
+
+    second = cvatfn.tasks.get_jobs(session, task).unwrap()[1]
+    job_chunk = tmp_path / "job-0.zip"
+    assert cvatfn.jobs.download_chunk(session, second, 0, job_chunk).unwrap() == str(job_chunk)
+    assert job_chunk.read_bytes() == task_chunk.read_bytes()
+
+    compressed = tmp_path / "compressed.zip"
+    cvatfn.tasks.download_chunk(session, task, 0, compressed, quality="compressed").unwrap()
+    with zipfile.ZipFile(compressed) as archive:
+        assert sorted(archive.namelist()) == ["000000.jpeg", "000001.jpeg"]
+    assert sorted(os.listdir(tmp_path)) == ["compressed.zip", "job-0.zip", "src", "task-1.zip"]
+
+
+def test_a_chunk_that_does_not_exist_leaves_no_file(
+    session: cvatfn.Session, tmp_path: Path
+) -> None:
+    task = _make_task(session, tmp_path / "src")
+    result = cvatfn.tasks.download_chunk(session, task, 7, tmp_path / "c.zip")
+    assert isinstance(result.failure(), BadRequest)
+    second = cvatfn.tasks.get_jobs(session, task).unwrap()[1]
+    assert isinstance(
+        cvatfn.jobs.download_chunk(session, second, 1, tmp_path / "j.zip").failure(), BadRequest
+    )
+    assert os.listdir(tmp_path) == ["src"]
+
+
+def test_previews_are_images(session: cvatfn.Session, tmp_path: Path) -> None:
+    task = _make_task(session, tmp_path / "src")
+    second = cvatfn.tasks.get_jobs(session, task).unwrap()[1]
+    for preview in (
+        cvatfn.tasks.get_preview(session, task).unwrap(),
+        cvatfn.jobs.get_preview(session, second).unwrap(),
+    ):
+        with Image.open(io.BytesIO(preview)) as image:
+            assert image.format == "JPEG"
+
+
+def test_job_frames(session: cvatfn.Session, tmp_path: Path) -> None:
+    task = _make_task(session, tmp_path / "src")
+    second = cvatfn.tasks.get_jobs(session, task).unwrap()[1]
+    assert _pixel(cvatfn.jobs.get_frame(session, second, 3).unwrap()) == COLORS[3]
+    assert isinstance(cvatfn.jobs.get_frame(session, second, 0).failure(), BadRequest)
+    paths = cvatfn.jobs.download_frames(
+        session, second, [2, 3], outdir=tmp_path / "out", quality="compressed"
+    ).unwrap()
+    assert [Path(p).name for p in paths] == ["frame_000002.jpg", "frame_000003.jpg"]
+    with Image.open(paths[1]) as image:
+        assert image.format == "JPEG" and image.size == SIZES[3]
+
+
+def test_job_deleted_frames(session: cvatfn.Session, tmp_path: Path) -> None:
+    task = _make_task(session, tmp_path / "src")
+    first, second = cvatfn.tasks.get_jobs(session, task).unwrap()
+    cvatfn.tasks.remove_frames_by_ids(session, task, [0]).unwrap()
+    deleted = cvatfn.jobs.remove_frames_by_ids(session, second, [3]).unwrap().deleted_frames
+    assert sorted(deleted) == [3]
+    deleted = cvatfn.jobs.remove_frames_by_ids(session, second, [2]).unwrap().deleted_frames
+    assert sorted(deleted) == [2, 3]
+    assert sorted(cvatfn.tasks.get_meta(session, task).unwrap().deleted_frames) == [0, 2, 3]
+    outside = cvatfn.jobs.remove_frames_by_ids(session, second, [1]).failure()
+    assert isinstance(outside, BadRequest)
+    assert cvatfn.jobs.restore_frames(session, second, [3]).unwrap().deleted_frames == (2,)
+    assert cvatfn.jobs.get_meta(session, first).unwrap().deleted_frames == (0,)
+    assert sorted(cvatfn.tasks.get_meta(session, task).unwrap().deleted_frames) == [0, 2]
