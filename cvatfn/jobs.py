@@ -233,6 +233,11 @@ def get_frame(
     """The image bytes of one frame; ``frame_id`` is the task's frame number.
 
     Example:
+        >>> import io
+        >>> Image.open(io.BytesIO(cvatfn.jobs.get_frame(session, second, 3).unwrap())).size
+        (19, 12)
+        >>> cvatfn.jobs.get_frame(session, second, 0).failure().status  # not in this job
+        400
         >>> cvatfn.jobs.get_frame(session, second, 2, quality="best").failure().field
         'quality'
     """
@@ -243,6 +248,8 @@ def get_preview(session: Session, job: IdOrEntity) -> Result[bytes, CvatError]:
     """The job's preview image.
 
     Example:
+        >>> Image.open(io.BytesIO(cvatfn.jobs.get_preview(session, second).unwrap())).format
+        'JPEG'
         >>> cvatfn.jobs.get_preview(session, "2").failure().field  # type: ignore[arg-type]
         'job'
     """
@@ -264,8 +271,11 @@ def download_chunk(
     existing file (``InvalidInput(field="path")``, nothing sent). The result is ``path``.
 
     Example:
-        >>> taken = media / "m0.png"
-        >>> cvatfn.jobs.download_chunk(session, second, 0, taken).failure().field
+        >>> import zipfile
+        >>> chunk = cvatfn.jobs.download_chunk(session, second, 0, media / "job.zip").unwrap()
+        >>> len(zipfile.ZipFile(chunk).namelist())  # the job's two frames
+        2
+        >>> cvatfn.jobs.download_chunk(session, second, 0, media / "m0.png").failure().field
         'path'
     """
     return _media.download_chunk(
@@ -288,6 +298,9 @@ def download_frames(
     Like :func:`cvatfn.tasks.download_frames`.
 
     Example:
+        >>> saved = cvatfn.jobs.download_frames(session, second, [3], outdir=media / "frames")
+        >>> [Path(p).name for p in saved.unwrap()]
+        ['frame_000003.png']
         >>> cvatfn.jobs.download_frames(session, second, [2, 2], outdir=media).failure().field
         'frame_ids'
     """
@@ -314,8 +327,12 @@ def remove_frames_by_ids(
     the server's ``BadRequest``.
 
     Example:
-        >>> cvatfn.jobs.remove_frames_by_ids(session, second, [-1]).failure().field
-        'ids[0]'
+        >>> cvatfn.jobs.remove_frames_by_ids(session, second, [3]).unwrap().deleted_frames
+        (3,)
+        >>> cvatfn.jobs.remove_frames_by_ids(session, second, [2]).unwrap().deleted_frames
+        (2, 3)
+        >>> type(cvatfn.jobs.remove_frames_by_ids(session, second, [0]).failure()).__name__
+        'BadRequest'
     """
     return _media.remove_frames(session, _media.JOB, job, ids)
 
@@ -326,6 +343,8 @@ def restore_frames(
     """Take frames of the job out of the deleted set; the result is the job's new metadata.
 
     Example:
+        >>> cvatfn.jobs.restore_frames(session, second, [2, 3]).unwrap().deleted_frames
+        ()
         >>> cvatfn.jobs.restore_frames(session, second, "2").failure().field
         'ids'
     """

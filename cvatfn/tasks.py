@@ -306,8 +306,8 @@ def get_preview(session: Session, task: IdOrEntity) -> Result[bytes, CvatError]:
     """The task's preview image (a placeholder image when the task has no media).
 
     Example:
-        >>> cvatfn.tasks.get_preview(session, 10**6).failure().status
-        404
+        >>> Image.open(io.BytesIO(cvatfn.tasks.get_preview(session, shot).unwrap())).format
+        'JPEG'
     """
     return _media.get_preview(session, _media.TASK, task)
 
@@ -329,9 +329,11 @@ def download_chunk(
     the ``"download"`` stage in bytes. The result is ``path``.
 
     Example:
-        >>> taken = media / "taken.zip"
-        >>> _ = taken.write_bytes(b"mine")
-        >>> cvatfn.tasks.download_chunk(session, shot, 0, taken).failure().field
+        >>> import zipfile
+        >>> chunk = cvatfn.tasks.download_chunk(session, shot, 0, media / "chunk0.zip").unwrap()
+        >>> sorted(zipfile.ZipFile(chunk).namelist())[:2]
+        ['000000.png', '000001.png']
+        >>> cvatfn.tasks.download_chunk(session, shot, 0, chunk).failure().field  # exists
         'path'
     """
     return _media.download_chunk(
