@@ -56,7 +56,7 @@ from cvatfn.http import Headers, HttpResponse
 from ._auth import require_user
 from ._context import Ctx, isodate, render
 from ._errors import ApiError, field_error, invalid, not_found, permission_denied
-from ._fields import Fields, as_list
+from ._fields import Fields, as_list, present
 from ._iam import can_project
 from ._imaging import is_jpeg, render_jpeg, sample, thumbnail_size
 from ._jobs import get_job
@@ -584,8 +584,12 @@ def task_meta(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     data = task.data
     if ctx.method == "PATCH":
         body = ctx.data()
-        deleted = _deleted_frames(body, required=False)
-        errors: dict[str, list[str]] = {}
+        errors: dict[str, Any] = {}
+        try:
+            deleted = _deleted_frames(body, required=False)
+        except ApiError as exc:
+            errors.update(exc.body)
+            deleted = None
         if deleted is not None:
             unknown = sorted(set(deleted).difference(range(data.size)))
             if len(set(deleted)) != len(deleted):
@@ -594,9 +598,11 @@ def task_meta(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
                 errors["deleted_frames"] = [
                     f"Unknown frames {_listing(unknown)} requested for removal"
                 ]
-        cloud = body.get("cloud_storage_id")
-        if cloud is not None:
-            errors["cloud_storage_id"] = [f"The specified cloud storage {cloud} does not exist."]
+        fields = Fields(body, partial=True)
+        cloud = fields.integer("cloud_storage_id", nullable=True)
+        if present(cloud) and cloud is not None:
+            fields.error("cloud_storage_id", f"The specified cloud storage {cloud} does not exist.")
+        errors.update(fields.errors)
         if errors:
             raise ApiError(400, errors)
         if deleted is not None:

@@ -396,6 +396,14 @@ def test_meta_errors(admin: Api, task: dict[str, Any]) -> None:
         ({"deleted_frames": [1, 1]}, {"deleted_frames": ["Deleted frames cannot repeat"]}),
         ({"deleted_frames": [1, -2, "x"]}, {"deleted_frames": items}),
         ({"deleted_frames": 3}, {"deleted_frames": not_a_list}),
+        (
+            {"deleted_frames": [9], "cloud_storage_id": 4},
+            {
+                "deleted_frames": ["Unknown frames 9 requested for removal"],
+                "cloud_storage_id": ["The specified cloud storage 4 does not exist."],
+            },
+        ),
+        ({"cloud_storage_id": "x"}, {"cloud_storage_id": ["A valid integer is required."]}),
     ]
     for body, errors in cases:
         reply = admin.patch(meta_path, body)
