@@ -21,8 +21,10 @@ providers (``media_io/frame_provider.py``):
   a project the preview of its newest task. Image tasks always have a media-derived preview,
   so ``Prefer: handling=empty`` changes nothing here.
 * ``data/meta``: ``PATCH`` of a task replaces its deleted frames (restoring is sending fewer);
-  ``PATCH`` of a job replaces the deleted frames inside the job and keeps the others. Deleted
-  frames are still served by every frame, chunk and preview endpoint, as in CVAT.
+  ``PATCH`` of a job replaces the deleted frames inside the job and keeps the others (for a
+  ground truth job: the frames disabled for validation, which leaves the task's deleted frames
+  alone). Deleted frames are still served by every frame, chunk and preview endpoint, as in
+  CVAT.
 
 Errors are CVAT's: a bad ``type``/``quality``/missing number is a DRF list body
 (``["Wrong quality value"]``), an out-of-range frame or chunk a JSON string (``"Invalid frame
@@ -30,12 +32,13 @@ Errors are CVAT's: a bad ``type``/``quality``/missing number is a DRF list body
 where CVAT itself fails with an unhandled exception (a non-integer ``number``, frames of a task
 without data) answer Django's plain 500 page.
 
-What differs from CVAT: the original quality serves the uploaded bytes without applying EXIF
-orientation; the compressed quality and the previews are rendered by ``_imaging`` (a JPEG
-source is served as-is for the compressed quality; other sources become flat-block JPEGs of the
-same size, see there). Renditions and checksums are computed once per frame and kept in the
-task's :class:`~cvatfn_fake._state.MediaCache`; a chunk is assembled per request by joining
-cached parts, so a frame's bytes are copied once into the chunk and never into a frame response.
+What differs from CVAT: the original quality serves the uploaded bytes as they are, where CVAT
+re-encodes EXIF-rotated images (rotated) and TIFF files; the compressed quality and the
+previews are rendered by ``_imaging`` (a JPEG source is served as-is for the compressed
+quality; other sources become flat-block JPEGs of the same size, see there). Renditions and
+checksums are computed once per frame and kept in the task's
+:class:`~cvatfn_fake._state.MediaCache`; a chunk is assembled per request by joining cached
+parts, so a frame's bytes are copied once into the chunk and never into a frame response.
 """
 
 from __future__ import annotations
