@@ -116,6 +116,7 @@ class ProjectsApi:
         self.fetch = bind(projects.fetch, session)
         self.get_tasks = bind(projects.get_tasks, session)
         self.get_labels = bind(projects.get_labels, session)
+        self.get_preview = bind(projects.get_preview, session)
         self.export_dataset = bind(projects.export_dataset, session)
         self.import_dataset = bind(projects.import_dataset, session)
         self.create_from_dataset = bind(projects.create_from_dataset, session)

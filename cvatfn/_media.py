@@ -12,7 +12,7 @@ by a :class:`MediaOwner` (:data:`TASK`, :data:`JOB`):
   A task numbers its chunks with ``number``; a job with ``index``, counted from 0 in each job
   (``number`` is deprecated for job chunks);
 - a preview is ``GET {owner}/{id}/preview``: a small image (a placeholder when there is no
-  media);
+  media). A project has a preview too (:data:`PROJECT`), and no other media;
 - ``GET {owner}/{id}/data/meta`` is the media metadata, and ``PATCH`` with
   ``{"deleted_frames": [...]}`` *replaces* the set of deleted frames (of a job: those inside
   the job; deletions elsewhere in the task are kept). Deleting frames is
@@ -56,6 +56,7 @@ from cvatfn.progress import ProgressReporter
 __all__ = [
     "DEFAULT_FILENAME_PATTERN",
     "JOB",
+    "PROJECT",
     "TASK",
     "MediaOwner",
     "Quality",
@@ -90,6 +91,9 @@ TASK = MediaOwner("task", "/api/tasks", "/data/", "number")
 
 JOB = MediaOwner("job", "/api/jobs", "/data", "index")
 """Jobs: ``/api/jobs/{id}/data``; chunks by ``index`` within the job."""
+
+PROJECT = MediaOwner("project", "/api/projects", "", "")
+"""Projects: only a preview (their newest task's)."""
 
 _QUALITIES = ("original", "compressed")
 

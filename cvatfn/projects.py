@@ -23,7 +23,7 @@ from typing import Any
 
 from returns.result import Failure, Result
 
-from cvatfn import _api, _transfer
+from cvatfn import _api, _media, _transfer
 from cvatfn._flow import run
 from cvatfn._repo import IdOrEntity, ListFilter, Resource, list_children
 from cvatfn._session import Session
@@ -40,6 +40,7 @@ __all__ = [
     "export_dataset",
     "fetch",
     "get_labels",
+    "get_preview",
     "get_tasks",
     "import_dataset",
     "iterate",
@@ -175,6 +176,16 @@ def get_labels(session: Session, project: IdOrEntity) -> Result[tuple[Label, ...
     from cvatfn import labels
 
     return list_children(session, labels.RESOURCE, project, "project_id", what="project")
+
+
+def get_preview(session: Session, project: IdOrEntity) -> Result[bytes, CvatError]:
+    """The project's preview image (its newest task's); ``NotFound`` while it has no tasks.
+
+    Example:
+        >>> cvatfn.projects.get_preview(session, project).failure().status
+        404
+    """
+    return _media.get_preview(session, _media.PROJECT, project)
 
 
 def export_dataset(

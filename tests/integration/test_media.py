@@ -259,3 +259,15 @@ def test_job_deleted_frames(session: cvatfn.Session, tmp_path: Path) -> None:
     assert cvatfn.jobs.restore_frames(session, second, [3]).unwrap().deleted_frames == (2,)
     assert cvatfn.jobs.get_meta(session, first).unwrap().deleted_frames == (0,)
     assert sorted(cvatfn.tasks.get_meta(session, task).unwrap().deleted_frames) == [0, 2]
+
+
+def test_project_preview_comes_with_its_first_task(session: cvatfn.Session, tmp_path: Path) -> None:
+    project = cvatfn.projects.create(session, {"name": "p", "labels": [{"name": "a"}]}).unwrap()
+    assert isinstance(cvatfn.projects.get_preview(session, project).failure(), NotFound)
+    folder = tmp_path / "src"
+    folder.mkdir()
+    cvatfn.tasks.create_from_data(
+        session, {"name": "in project", "project_id": project.id}, _images(folder)
+    ).unwrap()
+    with Image.open(io.BytesIO(cvatfn.projects.get_preview(session, project).unwrap())) as image:
+        assert image.format == "JPEG"
