@@ -90,7 +90,8 @@ _WORK: dict[str, Work] = {}
 
 
 def register_work(kind: str, work: Work) -> None:
-    """Register the function that performs requests of type ``kind`` (``create:task``)."""
+    """Register the function that performs requests of type ``kind``: ``create:task``, or
+    ``export:task:backup`` for one subresource only (tried before ``export:task``)."""
     _WORK[kind] = work
 
 
@@ -110,9 +111,16 @@ def enqueue(
     project_id: int | None,
     task_id: int | None,
     params: dict[str, Any],
+    rq_id: str | None = None,
+    job_id: int | None = None,
+    subresource: str | None = None,
+    format: str | None = None,
+    lightweight: bool | None = None,
 ) -> BackgroundRequest:
-    """Create a background request and, with the default behaviour, run it at once."""
-    rq_id = render_id("import", action, target, target_id)
+    """Create a background request and, with the default behaviour, run it at once.
+
+    ``rq_id`` defaults to the id of a task creation request."""
+    rq_id = rq_id or render_id("import", action, target, target_id)
     request = BackgroundRequest(
         id=rq_id,
         seq=srv.state.next_id("request"),
@@ -125,10 +133,13 @@ def enqueue(
         org_id=org_id,
         project_id=project_id,
         task_id=task_id,
-        job_id=None,
+        job_id=job_id,
         params=params,
         polls_left=srv.request_behaviour.polls_before_finish,
         fail_message=srv.take_failure(),
+        subresource=subresource,
+        format=format,
+        lightweight=lightweight,
     )
     srv.state.requests[rq_id] = request
     if request.polls_left == 0:
@@ -143,7 +154,8 @@ def run(srv: FakeServer, request: BackgroundRequest) -> None:
     try:
         if request.fail_message is not None:
             raise WorkFailed(request.fail_message)
-        work = _WORK[f"{request.action}:{request.target}"]
+        kind = f"{request.action}:{request.target}"
+        work = _WORK.get(f"{kind}:{request.subresource}") or _WORK[kind]
         request.result_id = work(srv, request)
     except WorkFailed as exc:
         request.status = "failed"
@@ -171,7 +183,7 @@ def _poll(srv: FakeServer, request: BackgroundRequest) -> None:
     request.polled = True
     if request.status == "started":
         request.started = request.started or srv.now()
-        request.message = "Media files are being extracted..."
+        request.message = "Media files are being extracted..." if request.action == "create" else ""
         request.progress = round(1 - request.polls_left / (total + 1), 4)
     request.polls_left -= 1
 
@@ -187,12 +199,13 @@ def request_json(ctx: Ctx, request: BackgroundRequest) -> dict[str, Any]:
         "message": request.message,
         "id": request.id,
         "operation": {
-            "type": f"{request.action}:{request.target}",
+            "type": f"{request.action}:{request.subresource or request.target}",
             "target": request.target,
             "project_id": request.project_id,
             "task_id": request.task_id,
             "job_id": request.job_id,
-            "lightweight": None,
+            "format": request.format,
+            "lightweight": request.lightweight,
             "org_id": request.org_id,
         },
         "progress": request.progress,
@@ -201,7 +214,7 @@ def request_json(ctx: Ctx, request: BackgroundRequest) -> dict[str, Any]:
         "finished_date": isodate(request.finished),
         "expiry_date": isodate(expiry),
         "owner": {"id": owner.id, "username": owner.username} if owner is not None else None,
-        "result_url": request.result_url,
+        "result_url": request.result_url if request.status == "finished" else None,
         "result_id": request.result_id if request.status == "finished" else None,
     }
 
@@ -213,7 +226,7 @@ def _value(srv: FakeServer, request: BackgroundRequest, name: str) -> Any:
         org = srv.state.organizations.get(request.org_id) if request.org_id is not None else None
         return org.slug if org is not None else None
     if name == "subresource":
-        return None
+        return request.subresource
     if name == "format":
         return request.format
     return getattr(request, name)

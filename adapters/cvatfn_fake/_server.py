@@ -40,6 +40,9 @@ from cvatfn.http import HttpRequest, HttpResponse
 from . import (
     _annotations,
     _auth,
+    _backups,
+    _exports,
+    _formats,
     _issues,
     _jobs,
     _labels,
@@ -160,6 +163,9 @@ class FakeServer:
             _requests,
             _validation,
             _annotations,
+            _formats,
+            _exports,
+            _backups,
         ):
             module.register(self.router)
         self.add_user("admin", "admin", superuser=True, first_name="", last_name="")

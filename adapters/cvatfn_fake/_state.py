@@ -296,6 +296,12 @@ class BackgroundRequest:
     result_url: str | None = None
     format: str | None = None
     polled: bool = False
+    subresource: str | None = None
+    """``dataset``, ``annotations`` or ``backup`` for exports and imports."""
+    lightweight: bool | None = None
+    result_file: bytes | None = field(default=None, repr=False)
+    """The file an export produced, served at ``result_url``."""
+    result_filename: str | None = None
 
 
 @dataclass
@@ -306,6 +312,9 @@ class TusUpload:
     length: int
     buffer: bytearray
     offset: int = 0
+    scope: str = "data"
+    """``data`` for task media; otherwise the import it belongs to (``task:7:annotations``)."""
+    owner_id: int | None = None
 
 
 @dataclass

@@ -173,3 +173,69 @@ def client_name(name: str) -> str:
     """Django's ``MultiPartParser.sanitize_file_name``: keep the last path component."""
     name = name.rsplit("/", maxsplit=1)[-1].rsplit("\\", maxsplit=1)[-1]
     return "".join(c for c in name if c.isprintable())
+
+
+# ------------------------------------------------------------------- import files (TUS)
+def init_tus_file(srv: FakeServer, ctx: Ctx, scope: str, owner_id: int) -> HttpResponse:
+    """Start a TUS upload of a file to import (annotations, a dataset, a backup).
+
+    Unlike task data, CVAT keeps such a file under its upload id: ``Upload-Filename`` is the
+    id, which the client sends back as ``?filename=`` with ``Upload-Finish``.
+    """
+    try:
+        length = int(ctx.header("upload-length") or "0")
+    except ValueError:
+        length = 0
+    if length > TUS_MAX_FILE_SIZE:
+        return tus_response(
+            ctx, 413, text=f"File size exceeds max limit of {TUS_MAX_FILE_SIZE} bytes"
+        )
+    filename = _metadata(ctx.header("upload-metadata")).get("filename", "")
+    file_id = srv.random_uuid()
+    srv.state.uploads[file_id] = TusUpload(
+        file_id, 0, filename, length, bytearray(length), scope=scope, owner_id=owner_id
+    )
+    location = ctx.base + ctx.raw_path.rstrip("/") + "/" + file_id
+    return tus_response(ctx, 201, (("Location", location), ("Upload-Filename", file_id)))
+
+
+def tus_file_chunk(
+    srv: FakeServer, ctx: Ctx, scope: str, file_id: str, user_id: int
+) -> HttpResponse:
+    """``HEAD``/``PATCH`` of a TUS upload started by :func:`init_tus_file`."""
+    upload = srv.state.uploads.get(file_id)
+    if upload is None or upload.scope != scope:
+        return tus_response(ctx, 404)
+    if upload.owner_id != user_id:
+        return tus_response(ctx, 403)
+    if ctx.method == "HEAD":
+        return tus_response(
+            ctx, 200, (("Upload-Offset", str(upload.offset)), ("Upload-Length", str(upload.length)))
+        )
+    try:
+        offset = int(ctx.header("upload-offset") or "0")
+    except ValueError:
+        offset = -1
+    if offset != upload.offset:
+        return tus_response(ctx, 409)
+    if offset > upload.length:
+        return tus_response(ctx, 413)
+    chunk = ctx.request.body[: upload.length - offset]
+    upload.buffer[offset : offset + len(chunk)] = chunk
+    upload.offset += len(chunk)
+    return tus_response(ctx, 204, (("Upload-Offset", str(upload.offset)),))
+
+
+def take_tus_file(srv: FakeServer, scope: str, file_id: str, user_id: int) -> bytes | None:
+    """The bytes of a finished TUS upload of ``user_id`` in ``scope`` (removed from the
+    uploads); ``None`` when there is no such complete file."""
+    upload = srv.state.uploads.get(file_id)
+    if (
+        upload is None
+        or upload.scope != scope
+        or upload.owner_id != user_id
+        or upload.offset < upload.length
+    ):
+        return None
+    del srv.state.uploads[file_id]
+    return bytes(upload.buffer)
