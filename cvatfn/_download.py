@@ -149,8 +149,8 @@ def download_flow(
         'path'
     """
     del session
-    if not target:
-        return Failure(_path_error(target, "the path is empty"))
+    if not target or "\0" in target:
+        return Failure(_path_error(target, "the path is empty or holds a NUL character"))
     if (yield from path_exists(target)):
         return Failure(_path_error(target, "a file or directory already exists there"))
     temp = yield from create_temp(target)
@@ -241,8 +241,9 @@ def save_flow(
         >>> run_flow(Hello(), save_flow(target, b"png")).failure().field
         'path'
     """
-    if not target:
-        return Failure(_path_error(target, "the path is empty", request))
+    if not target or "\0" in target:
+        message = "the path is empty or holds a NUL character"
+        return Failure(_path_error(target, message, request))
     if (yield from path_exists(target)):
         return Failure(_path_error(target, "a file or directory already exists there", request))
     temp = yield from create_temp(target)

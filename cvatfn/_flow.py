@@ -61,6 +61,7 @@ Example:
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import tempfile
 import time
@@ -366,27 +367,32 @@ def drive(flow: Flow[T], perform: Callable[[Effect], object]) -> T:
 ProgressCallback = Callable[[Progress], None]
 
 
+def _os_error(error: OSError | ValueError) -> OSError:
+    """File operations raise ``ValueError`` for some bad paths (an embedded NUL): an OSError."""
+    return error if isinstance(error, OSError) else OSError(errno.EINVAL, str(error))
+
+
 def _read_range(path: str, offset: int, size: int) -> bytes | OSError:
     try:
         with open(path, "rb") as handle:
             handle.seek(offset)
             return handle.read(size)
-    except OSError as error:
-        return error
+    except (OSError, ValueError) as error:
+        return _os_error(error)
 
 
 def _stat_size(path: str) -> int | OSError:
     try:
         return os.stat(path).st_size
-    except OSError as error:
-        return error
+    except (OSError, ValueError) as error:
+        return _os_error(error)
 
 
 def _make_dirs(path: str) -> OSError | None:
     try:
         os.makedirs(path, exist_ok=True)
-    except OSError as error:
-        return error
+    except (OSError, ValueError) as error:
+        return _os_error(error)
     return None
 
 
@@ -558,13 +564,13 @@ class _Shell:
     # -- temporary files
 
     def create_temp(self, target: str) -> TempFile | OSError:
-        directory, name = os.path.split(os.path.abspath(target))
         try:
+            directory, name = os.path.split(os.path.abspath(target))
             descriptor, path = tempfile.mkstemp(
                 prefix=f".{name[:_MAX_TEMP_STEM]}.", suffix=_TEMP_SUFFIX, dir=directory
             )
-        except OSError as error:
-            return error
+        except (OSError, ValueError) as error:
+            return _os_error(error)
         try:
             file = os.fdopen(descriptor, "wb")
         except BaseException:
@@ -583,7 +589,7 @@ class _Shell:
         try:
             temp.file.write(data)
         except (OSError, ValueError) as error:
-            return error if isinstance(error, OSError) else OSError(str(error))
+            return _os_error(error)
         return None
 
     def commit_temp(self, handle: int, target: str) -> OSError | None:
@@ -595,8 +601,8 @@ class _Shell:
             os.fsync(temp.file.fileno())
             temp.file.close()
             _move_without_replacing(temp.path, target)
-        except OSError as error:
-            return error
+        except (OSError, ValueError) as error:
+            return _os_error(error)
         del self.temps[handle]
         return None
 

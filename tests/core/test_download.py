@@ -415,3 +415,18 @@ def test_fallback_cuts_the_body_into_pieces(tmp_path: Path) -> None:
     assert (tmp_path / "f").read_bytes() == body
     assert seen[0] == Progress("download", 0, len(body))
     assert seen[-1] == Progress("download", len(body), len(body))
+
+
+def test_paths_the_os_rejects_are_values_not_exceptions(tmp_path: Path) -> None:
+    transport = Streaming()
+    assert _run(transport, tmp_path / "a\0b").failure().field == "path"
+    assert transport.sent == []
+
+    def raw() -> Flow[list[object]]:
+        outcomes: list[object] = []
+        for effect in (CreateTemp("x\0y"), PathExists("x\0y")):
+            outcomes.append((yield effect))
+        return outcomes
+
+    created, exists = run_flow(transport, raw())
+    assert isinstance(created, OSError) and exists is False

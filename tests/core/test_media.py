@@ -369,3 +369,13 @@ def test_a_json_string_error_body_is_the_message() -> None:
     server = Server(lambda r: json_response(400, message))
     error = cvatfn.tasks.get_frame(server.session, 5, 9).failure()
     assert (type(error).__name__, error.message) == ("BadRequest", message)
+
+
+def test_nul_in_a_path_is_invalid_input(tmp_path: Path) -> None:
+    server = Server(_chunk_route)
+    assert cvatfn.tasks.download_chunk(server.session, 5, 0, "a\0.zip").failure().field == "path"
+    result = cvatfn.tasks.download_frames(server.session, 5, [0], outdir=f"{tmp_path}/x\0y")
+    assert result.failure().field == "outdir"
+    created = cvatfn.tasks.create_from_data(server.session, {"name": "t"}, ["img\0.png"])
+    assert created.failure().field == "resources[0]"
+    assert server.sent == []
