@@ -360,7 +360,15 @@ def _download_frames_flow(
             return Failure(fetched.failure())
         response = fetched.unwrap()
         extension = frame_extension(response.header("Content-Type"), response.body)
-        name = pattern.format(frame_id=frame_id, frame_ext=extension)
+        try:
+            name = pattern.format(frame_id=frame_id, frame_ext=extension)
+        except (KeyError, IndexError, ValueError, AttributeError, TypeError) as error:
+            return Failure(
+                InvalidInput(
+                    message=f"filename_pattern cannot take the extension {extension!r}: {error}",
+                    field="filename_pattern",
+                )
+            )
         written = yield from save_flow(os.path.join(outdir, name), response.body, request=request)
         if isinstance(written, Failure):
             return Failure(written.failure())
