@@ -393,9 +393,9 @@ def test_cvat_xml_export_writes_cvat_layout(admin: Api) -> None:
         "4",
     )
     assert meta.findtext("bugtracker") == "http://bugs/1"
-    assert [s.findtext("start") + "-" + s.findtext("stop") for s in meta.iter("segment")] == [
-        "0-1",
-        "2-3",
+    assert [(s.findtext("start"), s.findtext("stop")) for s in meta.iter("segment")] == [
+        ("0", "1"),
+        ("2", "3"),
     ]
     assert meta.findtext("owner/username") == "admin"
     labels = {lb.findtext("name"): lb for lb in meta.iter("label")}
@@ -739,7 +739,11 @@ def test_broken_files_fail_the_request(admin: Api) -> None:
     unknown = run(xml, CVAT_IN)
     assert unknown["status"] == "failed"
     assert "Label 'bus' is not registered for this task" in unknown["message"]
-    coco = {"categories": [], "images": [], "annotations": [{"image_id": 1, "category_id": 9}]}
+    coco: dict[str, list[dict[str, Any]]] = {
+        "categories": [],
+        "images": [],
+        "annotations": [{"image_id": 1, "category_id": 9}],
+    }
     empty = run(json.dumps(coco).encode(), COCO)
     assert empty["status"] == "finished"
     coco["images"] = [{"id": 1, "file_name": "frame_1.png", "width": 20, "height": 10}]
@@ -1028,7 +1032,7 @@ def test_project_dataset_import_with_cvat_format(admin: Api) -> None:
 @pytest.mark.http
 @pytest.mark.official_sdk
 def test_official_sdk_exports_and_imports(tmp_path: Any) -> None:
-    from tests.contract.peer import ADMIN, Cvat  # noqa: F401
+    from tests.contract.peer import ADMIN
 
     pytest.importorskip("cvat_sdk")
     from cvatfn_fake import serve
