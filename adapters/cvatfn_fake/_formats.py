@@ -17,8 +17,10 @@ but will not run: asking for one is answered the way CVAT answers a disabled for
 Writers and readers never touch the server state. A writer gets the frames to write
 (:class:`SourceFrame`), the labels (:class:`LabelSet`) and per-frame annotations made by
 :func:`group_by_frame`, which flattens tracks into the shapes visible on each frame the way
-CVAT's ``TrackManager`` does (keyframes are copied, linear shapes interpolated, nothing is
-kept while a track is outside). A reader produces an :class:`Imported` value that names
+CVAT's ``TrackManager`` does (keyframes are copied, shapes between keyframes interpolated,
+nothing is kept while a track is outside). One simplification: CVAT matches the curves of
+two polygons or polylines with different numbers of points; here such a pair is held at the
+first keyframe's shape, and only equal numbers of points move linearly. A reader produces an :class:`Imported` value that names
 labels and attributes; :func:`resolve` turns it into CVAT's wire ``LabeledData`` for a given
 label set, or raises :class:`FormatError` with CVAT's message. Mask helpers convert between
 CVAT's mask encoding (a row-major run-length code of the mask's bounding box followed by
@@ -326,7 +328,7 @@ class FrameAnnotations:
     tags: list[JsonDict] = field(default_factory=list[JsonDict])
 
 
-_LINEAR_TYPES = {"rectangle", "ellipse", "points", "cuboid", "polygon", "polyline"}
+_LINEAR_TYPES = {"rectangle", "ellipse", "cuboid", "skeleton", "polygon", "polyline"}
 
 
 def _angle_step(start: float, stop: float, offset: float) -> float:
@@ -334,13 +336,27 @@ def _angle_step(start: float, stop: float, offset: float) -> float:
     return (start + delta * offset) % 360.0
 
 
+def _moves(shape: JsonDict, following: JsonDict | None) -> bool:
+    """Whether the frames between two keyframes are interpolated (else copied)."""
+    if following is None or shape.get("outside", False):
+        return False
+    kind = shape.get("type")
+    if kind != following.get("type"):
+        return False
+    points, target = shape.get("points", []), following.get("points", [])
+    if kind == "points":
+        return len(points) == len(target) == 2
+    return kind in _LINEAR_TYPES and len(points) == len(target)
+
+
 def interpolate(shapes: Sequence[JsonDict], end_frame: int) -> list[JsonDict]:
     """Every frame's shape of a track, from its keyframes up to ``end_frame`` (exclusive).
 
-    Between two keyframes, rectangles, ellipses, cuboids, points, polylines and polygons with
-    the same number of points move linearly (rotation along the shorter way); other shapes,
-    and every shape after an ``outside`` keyframe, are copies of the previous keyframe.
-    After the last keyframe the shape is copied to the end. Each result has ``keyframe``.
+    Between two keyframes, rectangles, ellipses, cuboids, single points, and polylines and
+    polygons with the same number of points move linearly (rotation along the shorter way);
+    other shapes, and every shape after an ``outside`` keyframe, are copies of the previous
+    keyframe. After the last keyframe the shape is copied to the end. A keyframe without a
+    value for an attribute keeps the previous keyframe's. Each result has ``keyframe``.
 
     Example:
         >>> a = {"frame": 0, "type": "rectangle", "points": [0, 0, 10, 10], "outside": False,
@@ -351,21 +367,21 @@ def interpolate(shapes: Sequence[JsonDict], end_frame: int) -> list[JsonDict]:
     """
     keyframes = sorted(shapes, key=lambda s: int(s["frame"]))
     result: list[JsonDict] = []
-    for index, shape in enumerate(keyframes):
+    previous: JsonDict | None = None
+    for index, original in enumerate(keyframes):
+        shape = {**original, "keyframe": True}
+        if previous is not None:
+            known = {a["spec_id"] for a in shape.get("attributes", [])}
+            carried = [a for a in previous.get("attributes", []) if a["spec_id"] not in known]
+            shape["attributes"] = [*shape.get("attributes", []), *carried]
         start = int(shape["frame"])
         following = keyframes[index + 1] if index + 1 < len(keyframes) else None
-        result.append({**shape, "keyframe": True})
+        result.append(shape)
         stop = int(following["frame"]) if following is not None else end_frame
-        linear = (
-            following is not None
-            and not shape.get("outside", False)
-            and shape.get("type") == following.get("type")
-            and shape.get("type") in _LINEAR_TYPES
-            and len(shape.get("points", [])) == len(following.get("points", []))
-        )
+        moves = _moves(shape, following)
         for frame in range(start + 1, stop):
             copy = {**shape, "frame": frame, "keyframe": False}
-            if linear and following is not None:
+            if moves and following is not None:
                 offset = (frame - start) / (int(following["frame"]) - start)
                 copy["points"] = [
                     float(a) + (float(b) - float(a)) * offset
@@ -377,6 +393,7 @@ def interpolate(shapes: Sequence[JsonDict], end_frame: int) -> list[JsonDict]:
                     offset,
                 )
             result.append(copy)
+        previous = shape
     return result
 
 

@@ -1122,3 +1122,58 @@ def test_large_frame_exports_over_http(tmp_path: Any) -> None:
             assert info.file_size == size and info.compress_type == zipfile.ZIP_STORED
             with zf.open(info) as member, bmp.open("rb") as original:
                 assert member.read(1 << 20) == original.read(1 << 20)
+
+
+def test_cvat_video_layout_is_read_as_tracks(admin: Api) -> None:
+    """``<track>`` elements (CVAT for video) become tracks; their frame numbers are absolute."""
+    files = [(f"f{i}.png", image_bytes((8, 8))) for i in range(6)]
+    reply = admin.post("/api/tasks", {"name": "video", "labels": LABELS})
+    task_id = reply.data["id"]
+    finish = upload_images(admin, task_id, files, start_frame=1, frame_filter="step=2")
+    assert wait(admin, finish.data["rq_id"])["status"] == "finished"
+    # the task's frames are the files 1, 3 and 5
+    xml = b"""<?xml version="1.0" encoding="utf-8"?>
+<annotations><version>1.1</version>
+  <meta><task><mode>interpolation</mode></task></meta>
+  <track id="0" label="car" source="manual" group_id="4">
+    <box frame="1" keyframe="1" outside="0" occluded="1" xtl="0" ytl="0" xbr="4" ybr="4"
+         z_order="1"><attribute name="model">mazda</attribute>
+      <attribute name="parked">True</attribute></box>
+    <box frame="2" keyframe="1" outside="0" occluded="0" xtl="1" ytl="1" xbr="5" ybr="5"/>
+    <box frame="3" keyframe="0" outside="0" occluded="0" xtl="2" ytl="2" xbr="6" ybr="6"/>
+    <box frame="5" keyframe="1" outside="1" occluded="0" xtl="3" ytl="3" xbr="7" ybr="7"/>
+  </track>
+  <track id="1" label="cat" source="manual">
+    <skeleton frame="1" keyframe="1" z_order="0">
+      <points label="nose" keyframe="1" outside="0" occluded="0" points="1,1"/>
+      <points label="tail" keyframe="1" outside="0" occluded="1" points="5,5"/>
+    </skeleton>
+  </track>
+  <track id="2" label="person" source="manual">
+    <mask frame="3" keyframe="1" outside="0" occluded="0" rle="0, 2" left="1" top="1"
+          width="2" height="1" z_order="0"/>
+  </track>
+</annotations>"""
+    started = multipart_import(
+        admin, f"/api/tasks/{task_id}/annotations/", "annotation_file", xml, "format=CVAT%201.1"
+    )
+    request = wait(admin, started.data["rq_id"])
+    assert request["status"] == "finished", request
+    result = normalized(admin, annotations_of(admin, f"/api/tasks/{task_id}"), task_id)
+    car = next(t for t in result["tracks"] if t["label"] == "car")
+    assert car["group"] == 4 and car["attributes"] == [("model", "mazda")]
+    assert [(s["frame"], s["points"], s["outside"]) for s in car["shapes"]] == [
+        (0, [0.0, 0.0, 4.0, 4.0], False),
+        (2, [3.0, 3.0, 7.0, 7.0], True),
+    ]
+    assert car["shapes"][0]["occluded"] is True and car["shapes"][0]["z_order"] == 1
+    # the checkbox value is lower-cased; the unset mutable attribute reads as its default
+    assert car["shapes"][0]["attributes"] == [("parked", "true"), ("speed", "0")]
+    cat = next(t for t in result["tracks"] if t["label"] == "cat")
+    assert [
+        (e["label"], e["shapes"][0]["points"], e["shapes"][0]["occluded"]) for e in cat["elements"]
+    ] == [("cat.nose", [1.0, 1.0], False), ("cat.tail", [5.0, 5.0], True)]
+    # a mask track is imported as the mask of its first keyframe
+    [mask] = result["shapes"]
+    assert (mask["type"], mask["frame"], mask["label"]) == ("mask", 1, "person")
+    assert mask["points"] == [0.0, 2.0, 1.0, 1.0, 2.0, 1.0]
