@@ -19,6 +19,7 @@ from returns.result import Failure, Result, Success
 
 from cvatfn import (
     comments,
+    formats,
     issues,
     jobs,
     labels,
@@ -37,6 +38,7 @@ __all__ = [
     "Client",
     "ClientContext",
     "CommentsApi",
+    "FormatsApi",
     "IssuesApi",
     "JobsApi",
     "LabelsApi",
@@ -233,6 +235,13 @@ class RequestsApi:
         self.wait = bind(requests.wait, session)
 
 
+class FormatsApi:
+    """:mod:`cvatfn.formats` bound to a session: ``client.formats.retrieve()``."""
+
+    def __init__(self, session: Session) -> None:
+        self.retrieve = bind(formats.retrieve, session)
+
+
 class Client(msgspec.Struct, frozen=True):
     """A session with the repository modules bound to it.
 
@@ -291,6 +300,11 @@ class Client(msgspec.Struct, frozen=True):
     def requests(self) -> RequestsApi:
         """:mod:`cvatfn.requests` (CVAT's background requests), bound."""
         return RequestsApi(self.session)
+
+    @property
+    def formats(self) -> FormatsApi:
+        """:mod:`cvatfn.formats` (the server's annotation formats), bound."""
+        return FormatsApi(self.session)
 
     def with_org(self, slug: str | None) -> Client:
         """The same client in another organization context (``""``: personal workspace)."""

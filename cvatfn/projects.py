@@ -29,6 +29,7 @@ from cvatfn._repo import IdOrEntity, ListFilter, Resource, list_children
 from cvatfn._session import Session
 from cvatfn.errors import CvatError
 from cvatfn.filters import FilterLike
+from cvatfn.formats import DEFAULT_IMPORT_FORMAT
 from cvatfn.models import Label, Project, ProjectPatch, ProjectSpec, Task
 from cvatfn.progress import ProgressReporter
 
@@ -205,6 +206,18 @@ def export_dataset(
     appears there only when it is complete.
 
     Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> from PIL import Image
+        >>> folder = Path(tempfile.mkdtemp())
+        >>> Image.new("RGB", (32, 24)).save(folder / "cat.png")
+        >>> _ = cvatfn.tasks.create_from_data(session, {"name": "cats", "project_id": project.id},
+        ...                                   [folder / "cat.png"]).unwrap()
+        >>> dataset = cvatfn.projects.export_dataset(session, project, "CVAT for images 1.1",
+        ...                                          folder / "pets.zip",
+        ...                                          include_images=True).unwrap()
+        >>> dataset.name
+        'pets.zip'
         >>> cvatfn.projects.export_dataset(session, project, "COCO 1.0", "").failure().field
         'path'
     """
@@ -235,6 +248,12 @@ def import_dataset(
     it is sent only when given. ``progress`` sees the ``"upload"`` and ``"background"`` stages.
 
     Example:
+        >>> empty = cvatfn.projects.create(session, {"name": "empty"}).unwrap()
+        >>> cvatfn.projects.import_dataset(session, empty, "CVAT 1.1", dataset).unwrap()
+        >>> [label.name for label in cvatfn.projects.get_labels(session, empty).unwrap()]
+        ['cat', 'dog']
+        >>> [task.size for task in cvatfn.projects.get_tasks(session, empty).unwrap()]
+        [1]
         >>> cvatfn.projects.import_dataset(session, project, "COCO 1.0",
         ...                                "no-such-dataset.zip").failure().field
         'path'
@@ -254,7 +273,7 @@ def create_from_dataset(
     spec: ProjectSpec | Mapping[str, Any],
     dataset_path: _transfer.PathLike,
     *,
-    dataset_format: str = "CVAT 1.1",
+    dataset_format: str = DEFAULT_IMPORT_FORMAT,
     conv_mask_to_poly: bool | None = None,
     progress: ProgressReporter | None = None,
 ) -> Result[Project, CvatError]:
@@ -267,6 +286,10 @@ def create_from_dataset(
     project is left on the server.
 
     Example:
+        >>> copy = cvatfn.projects.create_from_dataset(session, {"name": "pets again"},
+        ...                                            dataset).unwrap()
+        >>> copy.name, [label.name for label in cvatfn.projects.get_labels(session, copy).unwrap()]
+        ('pets again', ['cat', 'dog'])
         >>> cvatfn.projects.create_from_dataset(session, {"name": "from a dataset"},
         ...                                     "no-such-dataset.zip").failure().field
         'path'
@@ -317,6 +340,10 @@ def download_backup(
     :func:`create_from_backup` restores the file as a new project.
 
     Example:
+        >>> backup = cvatfn.projects.download_backup(session, project,
+        ...                                          folder / "pets-backup.zip").unwrap()
+        >>> backup.name
+        'pets-backup.zip'
         >>> cvatfn.projects.download_backup(session, -1, "backup.zip").failure().field
         'project'
     """
@@ -336,6 +363,9 @@ def create_from_backup(
     The project is created in the session's organization context.
 
     Example:
+        >>> restored = cvatfn.projects.create_from_backup(session, backup).unwrap()
+        >>> restored.name, restored.id != project.id
+        ('pets', True)
         >>> cvatfn.projects.create_from_backup(session, "no-such-backup.zip").failure().field
         'path'
     """

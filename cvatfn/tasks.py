@@ -752,8 +752,14 @@ def export_dataset(
     ``"download"`` stages.
 
     Example:
+        >>> box = {"type": "rectangle", "frame": 0, "label_id": cat, "points": [1, 2, 30, 40]}
+        >>> _ = cvatfn.tasks.set_annotations(session, t, {"shapes": [box]}).unwrap()
+        >>> exported = cvatfn.tasks.export_dataset(session, t, "CVAT for images 1.1",
+        ...                                        folder / "t.zip").unwrap()
+        >>> exported.name
+        't.zip'
         >>> cvatfn.tasks.export_dataset(session, t, "CVAT for images 1.1",
-        ...                             folder / "a.png").failure().field  # exists: nothing sent
+        ...                             exported).failure().field  # it exists: nothing sent
         'path'
     """
     return _transfer.export_dataset(
@@ -786,6 +792,10 @@ def import_annotations(
     protocol (TUS); ``progress`` sees the ``"upload"`` and ``"background"`` stages.
 
     Example:
+        >>> cvatfn.tasks.import_annotations(session, t, "CVAT 1.1", exported,
+        ...                                 import_mode="append").unwrap()
+        >>> [s.points for s in cvatfn.tasks.get_annotations(session, t).unwrap().shapes]
+        [(1.0, 2.0, 30.0, 40.0), (1.0, 2.0, 30.0, 40.0)]
         >>> cvatfn.tasks.import_annotations(session, t, "CVAT 1.1",
         ...                                 folder / "missing.xml").failure().field
         'path'
@@ -821,8 +831,9 @@ def download_backup(
     :func:`create_from_backup` restores the file as a new task.
 
     Example:
-        >>> cvatfn.tasks.download_backup(session, t, folder / "a.png").failure().field
-        'path'
+        >>> backup = cvatfn.tasks.download_backup(session, t, folder / "t-backup.zip").unwrap()
+        >>> backup.name
+        't-backup.zip'
     """
     return _transfer.download_backup(
         session, "task", task, path, lightweight=lightweight, progress=progress
@@ -840,6 +851,11 @@ def create_from_backup(
     The task is created in the session's organization context.
 
     Example:
+        >>> restored = cvatfn.tasks.create_from_backup(session, backup).unwrap()
+        >>> (restored.name, restored.size) == (t.name, t.size) and restored.id != t.id
+        True
+        >>> len(cvatfn.tasks.get_annotations(session, restored).unwrap().shapes)
+        2
         >>> cvatfn.tasks.create_from_backup(session, folder / "missing.zip").failure().field
         'path'
     """

@@ -654,3 +654,56 @@ def test_client_binds_the_transfer_functions(tmp_path: Path) -> None:
     source = _annotations(tmp_path)
     assert client.jobs.import_annotations(2, "COCO 1.0", source) == Success(None)
     assert isinstance(client.projects.create_from_backup(target), Success)
+
+
+# ------------------------------------------------------------------------------ formats
+
+
+def test_formats_decode_the_servers_list_and_tolerate_new_fields() -> None:
+    body = {
+        "importers": [
+            {
+                "name": "CVAT 1.1",
+                "ext": "XML, ZIP",
+                "version": "1.1",
+                "enabled": True,
+                "dimension": "2d",
+            },
+            {
+                "name": "Kitti Raw Format 1.0",
+                "ext": "ZIP",
+                "version": "1.0",
+                "enabled": True,
+                "dimension": "3d",
+                "added_in_a_later_version": 1,
+            },
+        ],
+        "exporters": [
+            {
+                "name": "CVAT for images 1.1",
+                "ext": "ZIP",
+                "version": "1.1",
+                "enabled": False,
+                "dimension": "2d",
+            },
+        ],
+    }
+    cvat = Cvat(overrides={("GET", "/api/server/annotation/formats"): json_response(200, body)})
+    session = _session(cvat)
+    formats = cvatfn.formats.retrieve(session).unwrap()
+    assert [f.name for f in formats.importers] == ["CVAT 1.1", "Kitti Raw Format 1.0"]
+    assert formats.importers[1].dimension == "3d"
+    assert formats.exporter("CVAT for images 1.1") == cvatfn.models.AnnotationFormat(
+        name="CVAT for images 1.1", ext="ZIP", version="1.1", enabled=False, dimension="2d"
+    )
+    assert formats.importer("cvat 1.1") is None  # the server compares names exactly
+    assert cvatfn.Client(session).formats.retrieve() == Success(formats)
+    assert cvat.calls() == ["GET /api/server/annotation/formats"] * 2
+
+
+def test_formats_failures_are_values() -> None:
+    broken = HttpResponse(200, (("Content-Type", "application/json"),), b'{"importers": 3}')
+    cvat = Cvat(overrides={("GET", "/api/server/annotation/formats"): broken})
+    assert isinstance(cvatfn.formats.retrieve(_session(cvat)).failure(), UnexpectedResponse)
+    cvat = Cvat()  # answers 404 for the formats
+    assert cvatfn.formats.retrieve(_session(cvat)).failure().status == 404  # type: ignore[union-attr]
