@@ -13,7 +13,14 @@ import pytest
 from PIL import Image
 
 import cvatfn
-from cvatfn.errors import BackgroundFailed, BadRequest, DeadlineExceeded, InvalidInput
+from cvatfn.errors import (
+    BackgroundFailed,
+    BadRequest,
+    DeadlineExceeded,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
 from cvatfn.models import LabeledData, Project, Task
 from cvatfn.progress import RecordingReporter
 from cvatfn_fake import FakeServer
@@ -306,3 +313,34 @@ def test_deadline_is_deadline_exceeded(
     assert isinstance(failure, DeadlineExceeded)
     assert failure.seconds == 3.0
     assert not (tmp_path / "b.zip").exists()
+
+
+def test_restores_land_in_the_sessions_organization(
+    server: FakeServer, connect: Callable[..., cvatfn.Session], tmp_path: Path
+) -> None:
+    lab_id = server.add_organization("lab", owner="admin")
+    session = connect()
+    task = _task(session, tmp_path / "images")
+    project = cvatfn.projects.create(session, {"name": "zoo", "labels": LABELS}).unwrap()
+    task_backup = cvatfn.tasks.download_backup(session, task, tmp_path / "t.zip").unwrap()
+    project_backup = cvatfn.projects.download_backup(session, project, tmp_path / "p.zip")
+    lab = cvatfn.with_org(session, "lab")
+    assert cvatfn.tasks.create_from_backup(lab, task_backup).unwrap().organization == lab_id
+    restored = cvatfn.projects.create_from_backup(lab, project_backup.unwrap()).unwrap()
+    assert restored.organization == lab_id
+    assert task.organization is None
+
+
+def test_another_users_task_cannot_be_exported(
+    server: FakeServer, connect: Callable[..., cvatfn.Session], tmp_path: Path
+) -> None:
+    server.add_user("bob", "bob-pw")
+    task = _task(connect(), tmp_path / "images")
+    bob = connect("bob", "bob-pw")
+    result = cvatfn.tasks.export_dataset(bob, task, "COCO 1.0", tmp_path / "x.zip")
+    assert isinstance(result.failure(), Forbidden | NotFound)
+    assert not (tmp_path / "x.zip").exists()
+    source = tmp_path / "annotations.xml"
+    source.write_bytes(b"<annotations/>")
+    imported = cvatfn.tasks.import_annotations(bob, task, "CVAT 1.1", source)
+    assert isinstance(imported.failure(), Forbidden | NotFound)
