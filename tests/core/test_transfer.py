@@ -5,18 +5,22 @@ from __future__ import annotations
 import base64
 import json
 import os
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-from returns.result import Failure, Success
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from returns.result import Failure, Result, Success
 
 import cvatfn
 from cvatfn.errors import (
     BackgroundFailed,
     BadRequest,
+    CvatErrorBase,
     DeadlineExceeded,
     InvalidInput,
     TransportFailure,
@@ -707,3 +711,86 @@ def test_formats_failures_are_values() -> None:
     assert isinstance(cvatfn.formats.retrieve(_session(cvat)).failure(), UnexpectedResponse)
     cvat = Cvat()  # answers 404 for the formats
     assert cvatfn.formats.retrieve(_session(cvat)).failure().status == 404  # type: ignore[union-attr]
+
+
+# ------------------------------------------------------------------------------ never raises
+
+
+_statuses = st.sampled_from([200, 201, 202, 204, 400, 403, 404, 409, 500])
+_bodies = st.one_of(
+    st.binary(max_size=32),
+    st.sampled_from(
+        [
+            b"",
+            b"{",
+            b'{"rq_id": "rq-1"}',
+            b'{"rq_id": 5}',
+            json.dumps(_request_body("rq-1", "started")).encode(),
+            json.dumps(_request_body("rq-1", "failed", message="boom")).encode(),
+            json.dumps(_request_body("rq-1", "finished", result_url="/x?y=1")).encode(),
+            json.dumps(_request_body("rq-1", "finished", result_id=3)).encode(),
+            b'{"id": 3, "name": "t"}',
+        ]
+    ),
+)
+_headers = st.lists(
+    st.tuples(
+        st.sampled_from(["Location", "Upload-Offset", "Upload-Filename", "Content-Length"]),
+        st.sampled_from(["", "0", "17", "/api/x/1", "http://elsewhere/u", "zz"]),
+    ),
+    max_size=3,
+).map(tuple)
+
+
+class _Arbitrary:
+    """Answers login properly and everything else at random; keeps time so polls are free."""
+
+    def __init__(self, data: st.DataObject) -> None:
+        self.data = data
+        self.time = 0.0
+
+    def monotonic(self) -> float:
+        return self.time
+
+    def sleep(self, seconds: float) -> None:
+        self.time += seconds
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        if urlsplit(request.url).path in ("/api/server/about", "/api/auth/login"):
+            return about_server()(request)
+        return HttpResponse(
+            self.data.draw(_statuses), self.data.draw(_headers), self.data.draw(_bodies)
+        )
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_transfers_return_results_and_leave_no_partial_file(data: st.DataObject) -> None:
+    transport = _Arbitrary(data)
+    session = cvatfn.connect(
+        "http://h",
+        credentials=("admin", "admin"),
+        transport=transport,
+        config=cvatfn.Config(status_check_period=1.0, request_deadline=5.0, tus_chunk_size=7),
+    ).unwrap()
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "in.xml"
+        source.write_bytes(b"<annotations>0123456789</annotations>")
+        target = Path(folder) / "out.zip"
+        calls: list[Callable[[], Result[object, object]]] = [
+            lambda: cvatfn.tasks.export_dataset(session, 1, "COCO 1.0", target),
+            lambda: cvatfn.projects.download_backup(session, 2, target),
+            lambda: cvatfn.jobs.import_annotations(session, 3, "CVAT 1.1", source),
+            lambda: cvatfn.tasks.create_from_backup(session, source),
+            lambda: cvatfn.projects.create_from_dataset(session, {"name": "p"}, source),
+        ]
+        for call in calls:
+            result = call()
+            assert isinstance(result, Success) or (
+                isinstance(result, Failure) and isinstance(result.failure(), CvatErrorBase)
+            ), result
+            names = sorted(os.listdir(folder))
+            if isinstance(result, Success) and target.exists():
+                target.unlink()
+            else:
+                assert names == ["in.xml"], names  # no partial download, no temporary file
