@@ -53,6 +53,7 @@ from ._auth import require_user
 from ._context import Ctx, absolute, plain, render
 from ._errors import ApiError, invalid, permission_denied
 from ._exports import (
+    IMPORT_FAILURES,
     UploadTarget,
     already_running,
     attach_frames,
@@ -557,14 +558,20 @@ def run_restore(srv: FakeServer, request: BackgroundRequest) -> int | None:
                 srv, archive, "", owner_id=owner_id, org_id=request.org_id, project=None
             ).id
         return _restore_project(srv, archive, owner_id, request.org_id).id
-    except (WorkFailed, FormatError, KeyError, ValueError, TypeError) as exc:
+    except IMPORT_FAILURES as exc:
         for task_id in set(srv.state.tasks) - before_tasks:
             delete_task_cascade(srv, task_id)
         for project_id in set(srv.state.projects) - before_projects:
             delete_project_cascade(srv, project_id)
         if isinstance(exc, WorkFailed):
             raise
-        message = exc.message if isinstance(exc, FormatError) else str(exc)
+        message = (
+            exc.message
+            if isinstance(exc, FormatError)
+            else str(exc.body)
+            if isinstance(exc, ApiError)
+            else str(exc)
+        )
         raise WorkFailed(f"{type(exc).__name__}: {message}\n") from None
 
 

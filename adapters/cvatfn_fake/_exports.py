@@ -79,10 +79,10 @@ from ._formats import (
 from ._iam import can_project
 from ._images import image_size, media_kind
 from ._jobs import create_jobs, get_job, task_jobs
-from ._labels import create_labels, labels_of, validate_labels
+from ._labels import create_labels, delete_label, labels_of, validate_labels
 from ._requests import WorkFailed, enqueue, is_active, register_work
 from ._state import BackgroundRequest, Frame, Job, Project, Task, TaskData
-from ._tasks import get_task
+from ._tasks import delete_task_cascade, get_task
 from ._uploads import init_tus_file, take_tus_file, tus_file_chunk
 
 if TYPE_CHECKING:
@@ -854,6 +854,28 @@ def _failure(exc: ApiError) -> WorkFailed:
     return WorkFailed(f"ValidationError: {exc.body}\n")
 
 
+MALFORMED: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    zipfile.BadZipFile,
+    zipfile.LargeZipFile,
+    EOFError,
+    OSError,
+)
+"""What reading a malformed uploaded file can raise besides :class:`FormatError`."""
+
+UNREADABLE: tuple[type[Exception], ...] = (FormatError, *MALFORMED)
+IMPORT_FAILURES: tuple[type[Exception], ...] = (WorkFailed, ApiError, *UNREADABLE)
+
+
+def _import_failure(exc: Exception) -> WorkFailed:
+    message = exc.message if isinstance(exc, FormatError) else str(exc)
+    return WorkFailed(f"CvatImportError: {message}\n")
+
+
 def run_import(srv: FakeServer, request: BackgroundRequest) -> int | None:
     """The work of an annotation import into a task or a job."""
     params = request.params
@@ -879,8 +901,8 @@ def run_import(srv: FakeServer, request: BackgroundRequest) -> int | None:
             _track_frame(task, start, stop),
         )
         wire = resolve(label_set(srv, task=task), imported)
-    except FormatError as exc:
-        raise WorkFailed(f"CvatImportError: {exc.message}\n") from None
+    except UNREADABLE as exc:
+        raise _import_failure(exc) from None
     replace = params.get("import_mode") != "append"
     try:
         if job is not None:
@@ -1045,6 +1067,8 @@ def run_project_import(srv: FakeServer, request: BackgroundRequest) -> int | Non
             "CvatImportError: Can't import media data from the annotation file. "
             "Please upload full dataset as a zip archive.\n"
         )
+    tasks_before = set(srv.state.tasks)
+    labels_before = set(srv.state.labels)
     try:
         subsets = _dataset_subsets(fmt, archive)
         if not labels_of(srv, ("project", project.id)):
@@ -1075,10 +1099,17 @@ def run_project_import(srv: FakeServer, request: BackgroundRequest) -> int | Non
         for subset, task in created:
             imported = _subset_annotations(fmt, archive, subset, task, len(created) == 1)
             put_task_annotations(srv, task, resolve(labels, imported))
-    except FormatError as exc:
-        raise WorkFailed(f"CvatImportError: {exc.message}\n") from None
-    except ApiError as exc:
-        raise _failure(exc) from None
+    except IMPORT_FAILURES as exc:
+        # CVAT imports in one transaction: a failure leaves no task and no new label behind
+        for task_id in set(srv.state.tasks) - tasks_before:
+            delete_task_cascade(srv, task_id)
+        for label_id in set(srv.state.labels) - labels_before:
+            label = srv.state.labels.get(label_id)
+            if label is not None:
+                delete_label(srv, label)
+        if isinstance(exc, WorkFailed):
+            raise
+        raise (_failure(exc) if isinstance(exc, ApiError) else _import_failure(exc)) from None
     project.updated = srv.now()
     return None
 
@@ -1163,6 +1194,8 @@ __all__ = [
     "flag",
     "get_project",
     "file_response",
+    "IMPORT_FAILURES",
+    "MALFORMED",
     "label_set",
     "labels_meta",
     "new_task",

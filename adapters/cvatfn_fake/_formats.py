@@ -20,9 +20,11 @@ Writers and readers never touch the server state. A writer gets the frames to wr
 CVAT's ``TrackManager`` does (keyframes are copied, shapes between keyframes interpolated,
 nothing is kept while a track is outside). One simplification: CVAT matches the curves of
 two polygons or polylines with different numbers of points; here such a pair is held at the
-first keyframe's shape, and only equal numbers of points move linearly. A reader produces an :class:`Imported` value that names
-labels and attributes; :func:`resolve` turns it into CVAT's wire ``LabeledData`` for a given
-label set, or raises :class:`FormatError` with CVAT's message. Mask helpers convert between
+first keyframe's shape, and only equal numbers of points move linearly.
+
+A reader produces an :class:`Imported` value that names labels and attributes;
+:func:`resolve` turns it into CVAT's wire ``LabeledData`` for a given label set, or raises
+:class:`FormatError` with CVAT's message. Mask helpers convert between
 CVAT's mask encoding (a row-major run-length code of the mask's bounding box followed by
 ``left, top, right, bottom``) and COCO's (a column-major run-length code of the whole
 image). ``conv_mask_to_poly`` changes nothing for these two formats: CVAT's COCO and CVAT
@@ -369,7 +371,7 @@ def interpolate(shapes: Sequence[JsonDict], end_frame: int) -> list[JsonDict]:
     result: list[JsonDict] = []
     previous: JsonDict | None = None
     for index, original in enumerate(keyframes):
-        shape = {**original, "keyframe": True}
+        shape: JsonDict = {**original, "keyframe": True}
         if previous is not None:
             known = {a["spec_id"] for a in shape.get("attributes", [])}
             carried = [a for a in previous.get("attributes", []) if a["spec_id"] not in known]
@@ -380,7 +382,7 @@ def interpolate(shapes: Sequence[JsonDict], end_frame: int) -> list[JsonDict]:
         stop = int(following["frame"]) if following is not None else end_frame
         moves = _moves(shape, following)
         for frame in range(start + 1, stop):
-            copy = {**shape, "frame": frame, "keyframe": False}
+            copy: JsonDict = {**shape, "frame": frame, "keyframe": False}
             if moves and following is not None:
                 offset = (frame - start) / (int(following["frame"]) - start)
                 copy["points"] = [

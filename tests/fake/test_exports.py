@@ -751,6 +751,20 @@ def test_broken_files_fail_the_request(admin: Api) -> None:
     assert broken["status"] == "failed" and "Unknown category id 9" in broken["message"]
     nothing = run(zipfile_bytes({"readme.txt": b"hi"}), COCO)
     assert nothing["status"] == "failed" and "instances" in nothing["message"]
+    # malformed values fail the request, never the server
+    numbers = run(
+        xml.replace(b'label="bus"', b'label="car"').replace(b'xtl="0"', b'xtl="x"'), CVAT_IN
+    )
+    assert numbers["status"] == "failed" and "could not convert" in numbers["message"]
+    coco["categories"] = [{"id": 9, "name": "car"}]
+    coco["annotations"] = [
+        {"id": 1, "image_id": 1, "category_id": 9, "segmentation": [["a", "b", "c", "d", "e", "f"]]}
+    ]
+    strings = run(json.dumps(coco).encode(), COCO)
+    assert strings["status"] == "failed" and strings["message"].startswith("CvatImportError")
+    assert run(b"[1, 2]", COCO)["status"] == "failed"
+    truncated = zipfile_bytes({"annotations/instances_default.json": json.dumps(coco).encode()})
+    assert run(truncated[:-30], COCO)["status"] == "failed"
     assert annotations_of(admin, path.removesuffix("/annotations/"))["shapes"] == []
 
 
@@ -1003,6 +1017,19 @@ def test_project_export_and_dataset_import(server: FakeServer, admin: Api) -> No
     failed = wait(admin, lone.data["rq_id"])
     assert failed["status"] == "failed"
     assert "Please upload full dataset as a zip archive" in failed["message"]
+    # a failing import leaves neither tasks nor labels behind
+    strict = admin.post("/api/projects", {"name": "strict", "labels": [{"name": "car"}]}).data
+    refused = multipart_import(
+        admin,
+        f"/api/projects/{strict['id']}/dataset/",
+        "dataset_file",
+        coco.response.body,
+        f"format={quote(COCO)}",
+    )
+    failed = wait(admin, refused.data["rq_id"])
+    assert failed["status"] == "failed"
+    assert "Label 'person' is not registered for this task" in failed["message"]
+    assert admin.get(f"/api/tasks?project_id={strict['id']}").data["count"] == 0
     del server
 
 
