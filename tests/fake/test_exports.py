@@ -1204,3 +1204,24 @@ def test_cvat_video_layout_is_read_as_tracks(admin: Api) -> None:
     [mask] = result["shapes"]
     assert (mask["type"], mask["frame"], mask["label"]) == ("mask", 1, "person")
     assert mask["points"] == [0.0, 2.0, 1.0, 1.0, 2.0, 1.0]
+
+
+def test_deleted_frames_are_not_exported_and_requests_are_listed(admin: Api) -> None:
+    task = annotated_task(admin)
+    path = f"/api/tasks/{task['id']}"
+    assert admin.patch(f"{path}/data/meta", {"deleted_frames": [1, 3]}).status == 200
+    _, download = export(admin, path, CVAT_XML)
+    zf = archive(download)
+    assert sorted(n for n in zf.namelist() if n.startswith("images/")) == [
+        "images/frame_0.png",
+        "images/frame_2.png",
+    ]
+    root = ElementTree.fromstring(zf.read("annotations.xml"))
+    assert [i.get("id") for i in root.findall("image")] == ["0", "2"]
+    _, coco = export(admin, path, COCO, save_images=False)
+    doc = json.loads(archive(coco).read("annotations/instances_default.json"))
+    assert [i["file_name"] for i in doc["images"]] == ["frame_0.png", "frame_2.png"]
+    listed = admin.get("/api/requests?action=export&subresource=dataset").data
+    assert [r["operation"]["format"] for r in listed["results"]] == [CVAT_XML]
+    annotations_only = admin.get("/api/requests?subresource=annotations&format=COCO%201.0")
+    assert annotations_only.data["count"] == 1
