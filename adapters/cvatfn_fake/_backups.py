@@ -79,6 +79,7 @@ from ._jobs import task_jobs
 from ._labels import create_labels, label_json, labels_of, validate_labels
 from ._projects import delete_project_cascade
 from ._requests import WorkFailed, enqueue, register_work
+from ._router import UPLOAD_ID, for_target
 from ._state import BackgroundRequest, Frame, Project, Task
 from ._tasks import delete_task_cascade, get_task
 from ._uploads import tus_file_chunk
@@ -655,23 +656,16 @@ def restore_chunk(srv: FakeServer, ctx: Ctx, target: str, file_id: str) -> HttpR
     return tus_file_chunk(srv, ctx, f"backup:{target}", file_id, user.id)
 
 
-def _route(handler: Any, target: str) -> Any:
-    def bound(srv: FakeServer, ctx: Ctx, **params: str) -> HttpResponse:
-        return handler(srv, ctx, target, **params)  # type: ignore[no-any-return]
-
-    return bound
-
-
 def register(router: Router) -> None:
     register_work("export:task:backup", run_backup)
     register_work("export:project:backup", run_backup)
     register_work("import:task:backup", run_restore)
     register_work("import:project:backup", run_restore)
-    uuid = r"(?P<file_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    uuid = UPLOAD_ID
     for target in ("task", "project"):
-        router.add("POST", f"/api/{target}s/backup", _route(restore_endpoint, target))
-        router.add("PATCH", f"/api/{target}s/backup/{uuid}", _route(restore_chunk, target))
-        router.add("HEAD", f"/api/{target}s/backup/{uuid}", _route(restore_chunk, target))
+        router.add("POST", f"/api/{target}s/backup", for_target(restore_endpoint, target))
+        router.add("PATCH", f"/api/{target}s/backup/{uuid}", for_target(restore_chunk, target))
+        router.add("HEAD", f"/api/{target}s/backup/{uuid}", for_target(restore_chunk, target))
         base = rf"/api/{target}s/(?P<id>\d+)"
-        router.add("POST", base + "/backup/export", _route(start_backup, target))
-        router.add("GET", base + "/backup/download", _route(download_backup, target))
+        router.add("POST", base + "/backup/export", for_target(start_backup, target))
+        router.add("GET", base + "/backup/download", for_target(download_backup, target))

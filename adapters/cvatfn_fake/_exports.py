@@ -81,6 +81,7 @@ from ._images import image_size, media_kind
 from ._jobs import create_jobs, get_job, task_jobs
 from ._labels import create_labels, delete_label, labels_of, validate_labels
 from ._requests import WorkFailed, enqueue, is_active, register_work
+from ._router import UPLOAD_ID, for_target
 from ._state import BackgroundRequest, Frame, Job, Project, Task, TaskData
 from ._tasks import delete_task_cascade, get_task
 from ._uploads import init_tus_file, take_tus_file, tus_file_chunk
@@ -1156,13 +1157,6 @@ def _only_subset(xml: bytes, subset: str, only: bool) -> bytes:
 
 
 # ----------------------------------------------------------------------------- register
-def _route(handler: Any, target: str) -> Any:
-    def bound(srv: FakeServer, ctx: Ctx, **params: str) -> HttpResponse:
-        return handler(srv, ctx, target, **params)  # type: ignore[no-any-return]
-
-    return bound
-
-
 def register(router: Router) -> None:
     register_work("export:task:dataset", run_export)
     register_work("export:task:annotations", run_export)
@@ -1173,15 +1167,15 @@ def register(router: Router) -> None:
     register_work("import:task:annotations", run_import)
     register_work("import:job:annotations", run_import)
     register_work("import:project:dataset", run_project_import)
-    uuid = r"(?P<file_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    uuid = UPLOAD_ID
     for target in ("task", "job", "project"):
         base = rf"/api/{target}s/(?P<id>\d+)"
-        router.add("POST", base + "/dataset/export", _route(start_export, target))
-        router.add("GET", base + "/dataset/download", _route(download_dataset, target))
+        router.add("POST", base + "/dataset/export", for_target(start_export, target))
+        router.add("GET", base + "/dataset/download", for_target(download_dataset, target))
         sub = "dataset" if target == "project" else "annotations"
-        router.add("POST", f"{base}/{sub}", _route(import_endpoint, target))
-        router.add("PATCH", f"{base}/{sub}/{uuid}", _route(import_chunk, target))
-        router.add("HEAD", f"{base}/{sub}/{uuid}", _route(import_chunk, target))
+        router.add("POST", f"{base}/{sub}", for_target(import_endpoint, target))
+        router.add("PATCH", f"{base}/{sub}/{uuid}", for_target(import_chunk, target))
+        router.add("HEAD", f"{base}/{sub}/{uuid}", for_target(import_chunk, target))
 
 
 __all__ = [

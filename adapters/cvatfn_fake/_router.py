@@ -25,6 +25,24 @@ if TYPE_CHECKING:
 Handler = Callable[..., HttpResponse]
 AuthMode = Literal["required", "optional", "none"]
 
+UPLOAD_ID = r"(?P<file_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+"""A TUS upload's id in a path (a uuid4, as CVAT makes them), captured as ``file_id``."""
+
+
+def for_target(handler: Handler, target: str) -> Handler:
+    """``handler(server, ctx, target, **params)`` as a route handler for one resource type.
+
+    Example:
+        >>> route = for_target(lambda srv, ctx, target, id: HttpResponse(200), "task")
+        >>> route(None, None, id="1").status
+        200
+    """
+
+    def bound(srv: FakeServer, ctx: Ctx, **params: str) -> HttpResponse:
+        return handler(srv, ctx, target, **params)
+
+    return bound
+
 
 @dataclass(frozen=True)
 class Route:

@@ -47,6 +47,7 @@ from ._labels import create_labels, delete_label, labels_of, update_labels, vali
 from ._listing import ListSpec, paginate
 from ._projects import check_user_id, read_storage, storage_json
 from ._requests import WorkFailed, enqueue, is_active, register_work
+from ._router import UPLOAD_ID
 from ._state import BackgroundRequest, Frame, Task, TaskData
 from ._uploads import append_files, init_tus, tus_chunk
 from ._validation import apply_validation_params, check_validation_params
@@ -787,6 +788,6 @@ def register(router: Router) -> None:
     router.add("PATCH", r"/api/tasks/(?P<id>\d+)", update_task)
     router.add("DELETE", r"/api/tasks/(?P<id>\d+)", delete_task)
     router.add("POST", r"/api/tasks/(?P<id>\d+)/data", post_data)
-    uuid = r"(?P<file_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
+    uuid = UPLOAD_ID
     router.add("PATCH", rf"/api/tasks/(?P<id>\d+)/data/{uuid}", data_chunk)
     router.add("HEAD", rf"/api/tasks/(?P<id>\d+)/data/{uuid}", data_chunk)
