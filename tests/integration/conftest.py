@@ -3,10 +3,6 @@ CVAT's contract, and real image files."""
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -16,6 +12,7 @@ from PIL import Image
 import cvatfn
 from cvatfn_fake import FakeServer
 from tests.contract.openapi import ValidatingTransport
+from tests.integration.fake_process import fake_http_server
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -69,31 +66,5 @@ def images(tmp_path: Path) -> Callable[..., list[Path]]:
 @pytest.fixture(scope="session")
 def http_front() -> Iterator[str]:
     """``python -m cvatfn_fake`` on a free loopback port; yields its base URL."""
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cvatfn_fake",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            "0",
-            "--user",
-            "alice:alice-pw",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-    )
-    assert process.stdout is not None
-    line = process.stdout.readline()
-    match = re.search(r"listening on (http://\S+)", line)
-    if match is None:
-        process.kill()
-        raise RuntimeError(f"the fake server did not start: {line!r} {process.stderr.read()}")  # type: ignore[union-attr]
-    try:
-        yield match.group(1)
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with fake_http_server("--user", "alice:alice-pw") as url:
+        yield url
