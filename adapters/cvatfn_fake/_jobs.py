@@ -130,23 +130,38 @@ def create_jobs(srv: FakeServer, task: Task, job_sizes: list[int] | None) -> Non
         bounds, task.segment_size, task.overlap = segments(
             size, task.segment_size, task.overlap, task.mode
         )
-    now = srv.now()
     for start, stop in bounds:
-        job = Job(
-            id=srv.state.next_id("job"),
-            task_id=task.id,
-            start_frame=start,
-            stop_frame=stop,
-            type="annotation",
-            stage="annotation",
-            state="new",
-            status="annotation",
-            assignee_id=None,
-            assignee_updated=None,
-            created=now,
-            updated=now,
-        )
-        srv.state.jobs[job.id] = job
+        add_job(srv, task, start, stop)
+
+
+def add_job(
+    srv: FakeServer,
+    task: Task,
+    start: int,
+    stop: int,
+    *,
+    kind: str = "annotation",
+    frames: list[int] | None = None,
+) -> Job:
+    """Store a new job of ``task`` over frames ``start``..``stop`` (or ``frames``, for GT)."""
+    now = srv.now()
+    job = Job(
+        id=srv.state.next_id("job"),
+        task_id=task.id,
+        start_frame=start,
+        stop_frame=stop,
+        type=kind,
+        stage="annotation",
+        state="new",
+        status="annotation",
+        assignee_id=None,
+        assignee_updated=None,
+        created=now,
+        updated=now,
+        frames=frames,
+    )
+    srv.state.jobs[job.id] = job
+    return job
 
 
 def task_jobs(srv: FakeServer, task_id: int) -> list[Job]:

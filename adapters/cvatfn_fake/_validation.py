@@ -131,24 +131,10 @@ def select_frames(srv: FakeServer, task: Task, params: dict[str, Any]) -> list[i
 
 def add_validation_job(srv: FakeServer, task: Task, frames: list[int]) -> Job:
     """Create the task's GT job over ``frames`` (relative numbers)."""
+    from ._jobs import add_job
+
     assert task.data is not None
-    now = srv.now()
-    job = Job(
-        id=srv.state.next_id("job"),
-        task_id=task.id,
-        start_frame=0,
-        stop_frame=task.data.size - 1,
-        type="ground_truth",
-        stage="annotation",
-        state="new",
-        status="annotation",
-        assignee_id=None,
-        assignee_updated=None,
-        created=now,
-        updated=now,
-        frames=sorted(frames),
-    )
-    srv.state.jobs[job.id] = job
+    job = add_job(srv, task, 0, task.data.size - 1, kind="ground_truth", frames=sorted(frames))
     task.data.validation_mode = "gt"
     return job
 
