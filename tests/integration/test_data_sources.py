@@ -208,21 +208,25 @@ def test_validation_params_make_a_ground_truth_job(
 ) -> None:
     _, s = session
     files = [f"set/img_{i}.png" for i in range(1, 11)]
-    task = cvatfn.tasks.create_from_data(
-        s,
-        {"name": "gt", "labels": LABELS, "segment_size": 5},
-        files,
-        resource_type=ResourceType.SHARE,
-        data_params={
-            "sorting_method": "predefined",
-            "validation_params": {
-                "mode": "gt",
-                "frame_selection_method": "random_uniform",
-                "frame_count": 3,
-                "random_seed": 7,
-            },
+    params = {
+        "sorting_method": "predefined",
+        "validation_params": {
+            "mode": "gt",
+            "frame_selection_method": "random_uniform",
+            "frame_count": 3,
+            "random_seed": 7,
         },
-    ).unwrap()
+    }
+    task, again = (
+        cvatfn.tasks.create_from_data(
+            s,
+            {"name": name, "labels": LABELS, "segment_size": 5},
+            files,
+            resource_type=ResourceType.SHARE,
+            data_params=params,
+        ).unwrap()
+        for name in ("gt", "gt again")
+    )
     jobs = cvatfn.tasks.get_jobs(s, task).unwrap()
     assert [j.type for j in jobs] == ["annotation", "annotation", "ground_truth"]
     gt = jobs[-1]
@@ -230,21 +234,6 @@ def test_validation_params_make_a_ground_truth_job(
     assert cvatfn.tasks.retrieve(s, task).unwrap().validation_mode == "gt"
 
     # The same seed chooses the same frames.
-    again = cvatfn.tasks.create_from_data(
-        s,
-        {"name": "gt again", "labels": LABELS, "segment_size": 5},
-        files,
-        resource_type=ResourceType.SHARE,
-        data_params={
-            "sorting_method": "predefined",
-            "validation_params": {
-                "mode": "gt",
-                "frame_selection_method": "random_uniform",
-                "frame_count": 3,
-                "random_seed": 7,
-            },
-        },
-    ).unwrap()
     gt_again = cvatfn.tasks.get_jobs(s, again).unwrap()[-1]
     first = cvatfn.jobs.get_meta(s, gt).unwrap().included_frames
     second = cvatfn.jobs.get_meta(s, gt_again).unwrap().included_frames
