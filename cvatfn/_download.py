@@ -30,8 +30,9 @@ generator closed), the runner deletes what is left, because it owns the files an
 opened (see :mod:`cvatfn._flow`).
 
 Local file failures after the request was sent (a full disk, the target taken meanwhile) are
-``InvalidInput(field="path")`` values whose ``request`` is set: the server was reached, but the
-path could not take the file.
+:class:`~cvatfn.errors.LocalFileError` values naming the path and the request: the server was
+reached, but the path could not take the file. Before anything is sent they are
+``InvalidInput(field="path")``.
 """
 
 from __future__ import annotations
@@ -56,7 +57,13 @@ from cvatfn._flow import (
     write_temp,
 )
 from cvatfn._session import Session
-from cvatfn.errors import CvatError, InvalidInput, RequestInfo, UnexpectedResponse
+from cvatfn.errors import (
+    CvatError,
+    InvalidInput,
+    LocalFileError,
+    RequestInfo,
+    UnexpectedResponse,
+)
 from cvatfn.http import HttpRequest, HttpResponse, TransportError
 
 __all__ = [
@@ -108,10 +115,11 @@ def read_error_body(stream: int, head: HttpResponse) -> Flow[HttpResponse]:
 
 
 def _path_error(target: str, message: str, request: HttpRequest | None = None) -> CvatError:
-    return InvalidInput(
-        message=f"{target!r}: {message}",
-        field="path",
-        request=RequestInfo.of(request) if request is not None else None,
+    """``InvalidInput`` before anything was sent; ``LocalFileError`` once ``request`` was."""
+    if request is None:
+        return InvalidInput(message=f"{target!r}: {message}", field="path")
+    return LocalFileError(
+        message=f"{target!r}: {message}", path=target, request=RequestInfo.of(request)
     )
 
 

@@ -40,7 +40,13 @@ from returns.result import Failure, Result, Success
 from cvatfn import _api
 from cvatfn._flow import Flow, file_size, progress, read_file
 from cvatfn._session import Session
-from cvatfn.errors import CvatError, InvalidInput, RequestInfo, UnexpectedResponse
+from cvatfn.errors import (
+    CvatError,
+    InvalidInput,
+    LocalFileError,
+    RequestInfo,
+    UnexpectedResponse,
+)
 from cvatfn.http import HttpRequest, HttpResponse
 
 __all__ = ["LocalFile", "multipart_body", "stat_files", "upload_file", "upload_files"]
@@ -141,6 +147,13 @@ def _batches(
     return batches, large
 
 
+def _read_failure(item: LocalFile, what: str, request: HttpRequest) -> CvatError:
+    """A source file that failed after the upload had started (``request`` was sent)."""
+    return LocalFileError(
+        message=f"{item.path!r}: {what}", path=item.path, request=RequestInfo.of(request)
+    )
+
+
 def _protocol_error(request: HttpRequest, response: HttpResponse, what: str) -> CvatError:
     return UnexpectedResponse(
         message=what,
@@ -157,12 +170,11 @@ def _tus_upload(
     *,
     done: int,
     total: int,
-    field: str = "resources",
 ) -> Flow[Result[str, CvatError]]:
     """Upload one file over TUS; progress counts ``done`` bytes before it, of ``total``.
 
     The result is the name the server stored the file under (its ``Upload-Filename``, else the
-    name that was sent). ``field`` names the caller's input in a failure to read the file.
+    name that was sent). A source that fails to read meanwhile is a ``LocalFileError``.
     """
     metadata = f"filename {base64.b64encode(item.name.encode()).decode()}"
     create = _api.build_request(
@@ -189,13 +201,9 @@ def _tus_upload(
     while offset < item.size:
         chunk = yield from read_file(item.path, offset, session.config.tus_chunk_size)
         if isinstance(chunk, OSError):
-            return Failure(InvalidInput(message=f"cannot read {item.path!r}: {chunk}", field=field))
+            return Failure(_read_failure(item, f"cannot read it: {chunk}", create))
         if not chunk:
-            return Failure(
-                InvalidInput(
-                    message=f"{item.path!r} shrank while it was being uploaded", field=field
-                )
-            )
+            return Failure(_read_failure(item, "it shrank while it was being uploaded", create))
         patch = _api.build_request(
             session,
             "PATCH",
@@ -252,9 +260,7 @@ def upload_files(
         for index, item in enumerate(batch):
             content = yield from read_file(item.path, 0, item.size)
             if isinstance(content, OSError):
-                return Failure(
-                    InvalidInput(message=f"cannot read {item.path!r}: {content}", field="resources")
-                )
+                return Failure(_read_failure(item, f"cannot read it: {content}", start))
             parts.append((f"client_files[{index}]", item.name, content))
         content_type, body = multipart_body(multipart_fields, parts)
         request = _api.build_request(
@@ -284,7 +290,7 @@ def upload_files(
 
 
 def upload_file(
-    session: Session, url_path: str, item: LocalFile, *, query: _api.Query, field: str = "path"
+    session: Session, url_path: str, item: LocalFile, *, query: _api.Query
 ) -> Flow[Result[str, CvatError]]:
     """Upload one file to an import endpoint; the result is the background request id.
 
@@ -299,7 +305,7 @@ def upload_file(
     if isinstance(started, Failure):
         return Failure(started.failure())
     yield from progress("upload", 0, item.size)
-    stored = yield from _tus_upload(session, url_path, item, done=0, total=item.size, field=field)
+    stored = yield from _tus_upload(session, url_path, item, done=0, total=item.size)
     if isinstance(stored, Failure):
         return Failure(stored.failure())
     finish = _api.build_request(

@@ -48,6 +48,7 @@ __all__ = [
     "Forbidden",
     "InsecureConnection",
     "InvalidInput",
+    "LocalFileError",
     "NotFound",
     "RateLimited",
     "RequestInfo",
@@ -98,6 +99,19 @@ class InvalidInput(CvatErrorBase, frozen=True, kw_only=True):
     """
 
     field: str | None = None
+
+
+class LocalFileError(CvatErrorBase, frozen=True, kw_only=True):
+    """A local file failed once the operation had started, after requests were sent.
+
+    A source file became unreadable or shrank during an upload; a download's target could not
+    be written (a full disk, lost permissions) or another file appeared at it meanwhile.
+    Whatever cvatfn was writing has been removed, and an existing file is never touched.
+    ``path`` is the local file; ``request`` is the request the operation was serving.
+    (Problems found before anything is sent are :class:`InvalidInput`.)
+    """
+
+    path: str
 
 
 class TransportFailure(CvatErrorBase, frozen=True, kw_only=True):
@@ -196,6 +210,7 @@ class InsecureConnection(CvatErrorBase, frozen=True, kw_only=True):
 
 CvatError: TypeAlias = (
     InvalidInput
+    | LocalFileError
     | TransportFailure
     | BadRequest
     | Unauthorized

@@ -357,8 +357,9 @@ def download_frames(
     Each name is ``filename_pattern.format(frame_id=..., frame_ext=...)``, where
     ``frame_ext`` comes from the image type the server sent (``.jpg``, ``.png``, ...). The
     pattern is checked first: it must format, give plain file names and tell the frames apart.
-    An existing file is never replaced: the download stops there with
-    ``InvalidInput(field="path")``; the frames saved before it stay, each one complete.
+    An existing file is never replaced: the download stops there with a ``LocalFileError``
+    naming it (the name depends on the answer's image type); the frames saved before it stay,
+    each one complete.
     ``progress`` sees the ``"frames"`` stage, counted in frames.
 
     Example:

@@ -33,6 +33,7 @@ from cvatfn._flow import (
 )
 from cvatfn.errors import (
     InvalidInput,
+    LocalFileError,
     NotFound,
     ServerError,
     TransportFailure,
@@ -182,7 +183,7 @@ def test_write_failure_discards_the_temporary_file() -> None:
 
     result = drive(download_flow(_session(), GET, "/d/t", stage="export"), perform)
     match result:
-        case Failure(InvalidInput(field="path", message=message, request=info)):
+        case Failure(LocalFileError(path="/d/t", message=message, request=info)):
             assert "No space left on device" in message
             assert info is not None  # the request had been sent
         case _:
@@ -309,8 +310,10 @@ def test_target_taken_during_the_download_is_left_untouched(tmp_path: Path) -> N
 
     transport = Streaming(pieces=[b"a", b"b", b"c"], on_piece=squat)
     result = _run(transport, target)
-    assert result.failure().field == "path"
-    assert "appeared" in result.failure().message
+    error = result.failure()
+    assert isinstance(error, LocalFileError)
+    assert (error.path, error.request is not None) == (str(target), True)
+    assert "appeared" in error.message
     assert target.read_bytes() == b"someone else's"
     assert os.listdir(tmp_path) == ["f"]
 
@@ -333,7 +336,8 @@ def test_without_hard_links_a_checked_rename_is_used(
         other.write_bytes(b"mine")
 
     result = _run(Streaming(pieces=[b"new"], on_piece=squat), other)
-    assert result.failure().field == "path"
+    error = result.failure()
+    assert isinstance(error, LocalFileError) and error.path == str(other)
     assert other.read_bytes() == b"mine"
     assert sorted(os.listdir(tmp_path)) == ["f", "g"]
 

@@ -13,7 +13,7 @@ import pytest
 from returns.result import Success
 
 import cvatfn
-from cvatfn.errors import InvalidInput, NotFound
+from cvatfn.errors import InvalidInput, LocalFileError, NotFound
 from cvatfn.http import HttpRequest, HttpResponse
 from cvatfn.progress import RecordingReporter
 from tests.core.scripted import Scripted, about_server, json_response
@@ -226,8 +226,10 @@ def test_download_frames_never_overwrites(tmp_path: Path) -> None:
     server = Server(_frames({0: ("image/png", PNG), 1: ("image/png", PNG), 2: ("image/png", PNG)}))
     (tmp_path / "frame_000001.png").write_bytes(b"precious")
     result = cvatfn.tasks.download_frames(server.session, 5, [0, 1, 2], outdir=tmp_path)
-    assert result.failure().field == "path"
-    assert "frame_000001.png" in result.failure().message
+    error = result.failure()
+    assert isinstance(error, LocalFileError)  # the name needs the answer's Content-Type
+    assert error.path == str(tmp_path / "frame_000001.png")
+    assert "already exists" in error.message
     assert (tmp_path / "frame_000001.png").read_bytes() == b"precious"
     # the frame before is saved whole; nothing after it was asked for; no temporary files
     assert sorted(os.listdir(tmp_path)) == ["frame_000000.png", "frame_000001.png"]

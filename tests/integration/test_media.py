@@ -13,7 +13,7 @@ import pytest
 from PIL import Image
 
 import cvatfn
-from cvatfn.errors import BadRequest, Forbidden, NotFound
+from cvatfn.errors import BadRequest, Forbidden, LocalFileError, NotFound
 from cvatfn.models import Task
 from cvatfn.progress import RecordingReporter
 from cvatfn_urllib3 import Urllib3Transport
@@ -98,7 +98,7 @@ def test_download_frames_writes_every_frame(session: cvatfn.Session, tmp_path: P
     assert reporter.updates("frames") == [0, 1, 2]
     # again: the files exist, so nothing is overwritten
     again = cvatfn.tasks.download_frames(session, task, [1], outdir=outdir)
-    assert again.failure().field == "path"
+    assert isinstance(again.failure(), LocalFileError)
     assert sorted(os.listdir(outdir)) == ["frame_000001.png", "frame_000003.png"]
 
 

@@ -18,6 +18,7 @@ from cvatfn.errors import (
     Forbidden,
     InsecureConnection,
     InvalidInput,
+    LocalFileError,
     NotFound,
     RateLimited,
     ServerError,
@@ -35,6 +36,8 @@ def describe(error: CvatError) -> str:
     match error:
         case InvalidInput(field=field):
             return f"bad input {field}"
+        case LocalFileError(path=path):
+            return f"local file {path}"
         case TransportFailure(kind=kind):
             return f"transport {kind}"
         case BadRequest(errors=errors):
