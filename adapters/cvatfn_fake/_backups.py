@@ -68,20 +68,19 @@ from ._exports import (
     read_upload,
     request_id,
     serve_result,
-    sized_frame,
     timestamp,
     upload_protocol,
 )
 from ._formats import FormatError, LabelSet
 from ._iam import can_create, request_org
-from ._images import media_kind
+from ._images import media_kind, orientation_of
 from ._jobs import task_jobs
 from ._labels import create_labels, label_json, labels_of, validate_labels
 from ._projects import delete_project_cascade
 from ._requests import WorkFailed, enqueue, register_work
 from ._router import UPLOAD_ID, for_target
 from ._state import BackgroundRequest, Frame, Project, Task
-from ._tasks import delete_task_cascade, get_task
+from ._tasks import delete_task_cascade, get_task, sized_frame
 from ._uploads import tus_file_chunk
 
 if TYPE_CHECKING:
@@ -411,7 +410,7 @@ def _frames(archive: zipfile.ZipFile, prefix: str, data: JsonDict) -> list[Frame
             blob = archive.read(base + name)
             width, height = entry.get("width"), entry.get("height")
             if isinstance(width, int) and isinstance(height, int):
-                frames.append(Frame(name, width, height, blob))
+                frames.append(Frame(name, width, height, blob, orientation_of(blob)))
             else:
                 frames.append(sized_frame(name, blob))
         return frames

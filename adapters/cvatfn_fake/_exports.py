@@ -77,13 +77,13 @@ from ._formats import (
     resolve,
 )
 from ._iam import can_project
-from ._images import image_size, media_kind
+from ._images import media_kind
 from ._jobs import create_jobs, get_job, task_jobs
 from ._labels import create_labels, delete_label, labels_of, validate_labels
 from ._requests import WorkFailed, enqueue, is_active, register_work
 from ._router import UPLOAD_ID, for_target
 from ._state import BackgroundRequest, Frame, Job, Project, Task, TaskData
-from ._tasks import delete_task_cascade, get_task
+from ._tasks import delete_task_cascade, get_task, sized_frame
 from ._uploads import init_tus_file, take_tus_file, tus_file_chunk
 
 if TYPE_CHECKING:
@@ -982,16 +982,6 @@ def attach_frames(
     task.mode = "annotation"
     create_jobs(srv, task, job_sizes)
     task.updated = srv.now()
-
-
-def sized_frame(name: str, blob: bytes) -> Frame:
-    """A frame of an image file, its size read from the bytes (fails the request if it is
-    not an image)."""
-    try:
-        width, height = image_size(blob)
-    except ValueError as exc:
-        raise WorkFailed(f"PIL.UnidentifiedImageError: {exc}\n") from None
-    return Frame(name, width, height, blob)
 
 
 def _dataset_subsets(fmt: str, archive: zipfile.ZipFile) -> dict[str, list[str]]:

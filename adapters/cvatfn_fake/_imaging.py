@@ -3,7 +3,8 @@
 Theory of operation
 -------------------
 CVAT derives two kinds of images from an uploaded frame with Pillow: the *compressed* frame
-(the source converted to RGB and saved as a JPEG at the task's ``image_quality``, same size)
+(the source turned upright by ``ImageOps.exif_transpose``, converted to RGB and saved as a JPEG
+at the task's ``image_quality``)
 and the *preview* (the compressed frame shrunk by ``Image.thumbnail((256, 256))`` and saved as
 a JPEG at Pillow's default quality). The fake server has no image library, so this module does
 the least that still gives real images of the right size:
@@ -13,6 +14,7 @@ the least that still gives real images of the right size:
    bits per pixel) and baseline JPEG, the last only at 1/8 scale: from the DC coefficient of
    each 8x8 block, which is the block's average colour. Any other format, or a source whose
    decoding would exceed a fixed work budget (see the ``_*_LIMIT`` constants), gives ``None``.
+   :func:`sample_upright` maps the points through the EXIF orientation first.
 2. :func:`render_jpeg` writes a baseline JFIF JPEG (YCbCr 4:4:4, the JPEG standard's DC
    Huffman tables, quantisation tables scaled to the quality as libjpeg scales them) in which
    every 8x8 block carries only a DC coefficient: each block is flat, in the colour of the
@@ -22,8 +24,8 @@ the least that still gives real images of the right size:
 
 The result always opens in Pillow (and any JPEG decoder) with the requested size. What differs
 from CVAT's Pillow rendering: the picture is a mosaic of flat 8x8 blocks, point-sampled rather
-than filtered; a source that cannot be read gives a grey picture; EXIF orientation is not
-applied; Pillow's ``optimize`` Huffman tables are not computed.
+than filtered; a source that cannot be read gives a grey picture; Pillow's ``optimize``
+Huffman tables are not computed.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import zlib
 from collections.abc import Callable, Iterable
 from operator import itemgetter
 
-__all__ = ["is_jpeg", "render_jpeg", "sample", "thumbnail_size"]
+__all__ = ["is_jpeg", "render_jpeg", "sample", "sample_upright", "thumbnail_size"]
 
 Rows = list[bytes]
 """Sampled colours: one ``bytes`` per sampled row, three bytes (R, G, B) per sampled column."""
@@ -108,6 +110,40 @@ def sample(blob: bytes, xs: list[int], ys: list[int]) -> Rows | None:
     except (ValueError, IndexError, KeyError, struct.error, zlib.error):
         return None
     return None
+
+
+def sample_upright(
+    blob: bytes, xs: list[int], ys: list[int], orientation: int, size: tuple[int, int]
+) -> Rows | None:
+    """Like :func:`sample`, at points of the picture ``ImageOps.exif_transpose`` shows: the
+    stored image turned upright by its EXIF ``orientation``; ``size`` is the upright size.
+
+    Orientations 5 to 8 transpose the picture (the upright width is the stored height);
+    other values outside 2 to 8 leave it as stored.
+
+    Example:
+        >>> import base64
+        >>> png = base64.b64decode(  # 2x1 as stored: red, blue
+        ...     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAD0lEQVR4nGP4z8DAwPAfAAcAAf9+CLHQ"
+        ...     "AAAAAElFTkSuQmCC")
+        >>> sample_upright(png, [0], [0, 1], 6, (1, 2))  # turned clockwise: red above blue
+        [b'\\xff\\x00\\x00', b'\\x00\\x00\\xff']
+    """
+    width, height = size
+    if orientation not in (5, 6, 7, 8):
+        if orientation in (2, 3):
+            xs = [width - 1 - x for x in xs]
+        if orientation in (3, 4):
+            ys = [height - 1 - y for y in ys]
+        return sample(blob, xs, ys)
+    stored_width, stored_height = height, width
+    # An upright point (x, y) is the stored point (column from y, row from x).
+    columns = ys if orientation in (5, 6) else [stored_width - 1 - y for y in ys]
+    rows = xs if orientation in (5, 8) else [stored_height - 1 - x for x in xs]
+    stored = sample(blob, columns, rows)
+    if stored is None:
+        return None
+    return [b"".join(row[3 * j : 3 * j + 3] for row in stored) for j in range(len(ys))]
 
 
 def _picker(indices: list[int]) -> Callable[[bytes | bytearray], bytes]:

@@ -34,8 +34,9 @@ without data) answer Django's plain 500 page.
 
 What differs from CVAT: the original quality serves the uploaded bytes as they are, where CVAT
 re-encodes EXIF-rotated images (rotated) and TIFF files; the compressed quality and the
-previews are rendered by ``_imaging`` (a JPEG source is served as-is for the compressed
-quality; other sources become flat-block JPEGs of the same size, see there). Renditions and
+previews are rendered by ``_imaging`` (an upright JPEG source is served as-is for the
+compressed quality; other sources, EXIF-rotated JPEGs included, become flat-block JPEGs of the
+size CVAT records, turned upright, see there). Renditions and
 checksums are computed once per frame and kept in the task's
 :class:`~cvatfn_fake._state.MediaCache`; a chunk is assembled per request by joining cached
 parts, so a frame's bytes are copied once into the chunk and never into a frame response.
@@ -61,7 +62,7 @@ from ._context import Ctx, isodate, render
 from ._errors import ApiError, field_error, invalid, not_found, permission_denied
 from ._fields import Fields, as_list, present
 from ._iam import can_project
-from ._imaging import is_jpeg, render_jpeg, sample, thumbnail_size
+from ._imaging import is_jpeg, render_jpeg, sample_upright, thumbnail_size
 from ._jobs import get_job
 from ._state import Frame, Job, MediaCache, Task, TaskData
 
@@ -134,7 +135,7 @@ def _render(frame: Frame, width: int, height: int, quality: int) -> bytes:
     def colours(xs: list[int], ys: list[int]) -> list[bytes] | None:
         sx = [min(frame.width - 1, (2 * x + 1) * frame.width // (2 * width)) for x in xs]
         sy = [min(frame.height - 1, (2 * y + 1) * frame.height // (2 * height)) for y in ys]
-        return sample(source, sx, sy)
+        return sample_upright(source, sx, sy, frame.orientation, (frame.width, frame.height))
 
     try:
         return render_jpeg(width, height, quality, colours)
@@ -145,8 +146,8 @@ def _render(frame: Frame, width: int, height: int, quality: int) -> bytes:
 def _jpeg(data: TaskData, number: int, quality: int | None = None) -> bytes:
     """Frame ``number`` as a JPEG: the compressed frame, or a rendition at ``quality``."""
     frame = data.frames[number]
-    if is_jpeg(frame.blob):
-        return frame.blob
+    if is_jpeg(frame.blob) and frame.orientation not in (2, 3, 4, 5, 6, 7, 8):
+        return frame.blob  # already upright
     if quality is not None and quality != data.image_quality:
         return _render(frame, frame.width, frame.height, quality)
     cache = _cache(data)

@@ -146,7 +146,11 @@ class Frame:
     name: str
     width: int
     height: int
+    """``width`` x ``height``: the size CVAT records (EXIF orientations 5-8 swap the sides)."""
     blob: bytes
+    orientation: int = 1
+    """The EXIF orientation of ``blob``; derived images are shown upright, as CVAT's
+    ``ImageOps.exif_transpose`` shows them."""
 
 
 @dataclass

@@ -41,7 +41,7 @@ from ._iam import (
     request_org,
     visible_task,
 )
-from ._images import image_size, media_kind
+from ._images import UnreadableImage, image_info, media_kind
 from ._jobs import create_jobs, job_summary
 from ._labels import create_labels, delete_label, labels_of, update_labels, validate_labels
 from ._listing import ListSpec, paginate
@@ -745,14 +745,7 @@ def process_task_data(srv: FakeServer, request: BackgroundRequest) -> int | None
     indices = list(range(start, stop + 1, step))
     if not indices:
         raise WorkFailed("ValueError: No media data found\n")
-    frames: list[Frame] = []
-    for index in indices:
-        name, blob = images[index]
-        try:
-            width, height = image_size(blob)
-        except ValueError as exc:
-            raise WorkFailed(f"PIL.UnidentifiedImageError: {exc}\n") from None
-        frames.append(Frame(name, width, height, blob))
+    frames = [sized_frame(*images[index]) for index in indices]
     data.frames = frames
     data.size = len(frames)
     data.start_frame = start
@@ -778,6 +771,17 @@ def process_task_data(srv: FakeServer, request: BackgroundRequest) -> int | None
         apply_validation_params(srv, task, params["validation_params"])
     task.updated = srv.now()
     return None
+
+
+def sized_frame(name: str, blob: bytes) -> Frame:
+    """A frame of an image file, sized as CVAT sizes it (an image CVAT's Pillow cannot read
+    fails the request with Pillow's exception)."""
+    try:
+        info = image_info(blob, name)
+    except UnreadableImage as exc:
+        raise WorkFailed(exc.report) from None
+    width, height = info.size
+    return Frame(name, width, height, blob, info.orientation)
 
 
 def register(router: Router) -> None:
