@@ -170,15 +170,8 @@ def file_response(data: bytes, filename: str) -> HttpResponse:
     if ascii_name != name:
         disposition += f"; filename*=UTF-8''{quote(name)}"
     media = "application/zip" if name.lower().endswith(".zip") else "application/octet-stream"
-    return HttpResponse(
-        200,
-        (
-            ("Content-Type", media),
-            ("Content-Disposition", disposition),
-            ("Content-Length", str(len(data))),
-        ),
-        data,
-    )
+    headers = (("Content-Type", media), ("Content-Disposition", disposition))
+    return HttpResponse(200, headers, data)  # FakeServer.handle adds the Content-Length
 
 
 def build_zip(srv: FakeServer, members: Iterable[tuple[str, bytes, bool]]) -> bytes:

@@ -4,8 +4,9 @@ Theory of operation
 -------------------
 :func:`serve` starts a stdlib ``ThreadingHTTPServer`` in a daemon thread. Each connection
 speaks HTTP/1.1 with keep-alive: request bodies are read by ``Content-Length`` (or chunked
-transfer coding), every response carries a ``Content-Length``, and ``HEAD`` answers carry
-the headers of the corresponding ``GET`` without a body. The request URL handed to the fake
+transfer coding), every response carries exactly one ``Content-Length``, the length of the body
+it sends, and ``HEAD`` answers carry the headers of the corresponding ``GET`` (its
+``Content-Length`` included) without a body. The request URL handed to the fake
 server is rebuilt from the ``Host`` header, so the absolute URLs CVAT puts in its responses
 (``url`` fields, ``next`` pages, TUS ``Location``) point back at the address the client used.
 
@@ -86,7 +87,9 @@ class _Handler(BaseHTTPRequestHandler):
         )
         response = self._handle(request)
         self.send_response(response.status)
-        length = response.header("content-length") or str(len(response.body))
+        # A HEAD answer has no body to measure: it keeps the GET's length the app declared.
+        declared = response.header("content-length") if self.command == "HEAD" else None
+        length = declared or str(len(response.body))
         for name, value in response.headers:
             if name.lower() in ("content-length", "connection", "transfer-encoding"):
                 continue

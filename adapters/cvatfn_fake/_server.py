@@ -10,7 +10,10 @@ labels, issues, background requests, uploads) and a clock. :meth:`FakeServer.han
 2. ``_auth`` authenticates the request (token, access token, session + CSRF, Basic);
 3. the handler checks permissions (``_iam``), validates input and mutates the state;
 4. errors raised as :class:`~cvatfn_fake._errors.ApiError` become DRF-style bodies, and any
-   other exception becomes a 500 with DRF's generic body, so ``handle`` never raises.
+   other exception becomes a 500 with DRF's generic body, so ``handle`` never raises;
+5. every response leaves with exactly one ``Content-Length``, the length of its body, as
+   Django's ``CommonMiddleware`` sets it; a ``HEAD`` answer is the ``GET`` answer with that
+   ``Content-Length`` and no body.
 
 Time comes from ``clock`` (seconds since the epoch). By default it is a virtual clock that
 starts at 2026-01-01T00:00:00Z and only moves when someone calls
@@ -298,6 +301,7 @@ class FakeServer:
                     (("Content-Type", "application/vnd.cvat+json"),),
                     b'{"detail":"A server error occurred."}',
                 )
+            response = framed(request.method.upper(), response)
             if self._log.maxlen:
                 self._log.append((request, response))
             return response
@@ -328,15 +332,26 @@ class FakeServer:
                     _auth.require_user(ctx)
                     _auth.check_token_scope(ctx)
             check_acceptable(ctx)
-            response = route.handler(self, ctx, **params)
+            return route.handler(self, ctx, **params)
         except ApiError as exc:
             if exc.raw:
                 return plain(ctx, exc.status, str(exc.body), exc.headers)
             return render(ctx, exc.status, exc.body, exc.headers)
-        if ctx.method == "HEAD" and response.body:
-            length = ("Content-Length", str(len(response.body)))
-            return HttpResponse(response.status, (*response.headers, length), b"")
-        return response
+
+
+def framed(method: str, response: HttpResponse) -> HttpResponse:
+    """``response`` with exactly one ``Content-Length`` (its body's length); for ``HEAD``, the
+    length of the body a ``GET`` returns, and no body.
+
+    Example:
+        >>> answer = HttpResponse(200, (("Content-Length", "99"),), b"hello")
+        >>> framed("HEAD", answer)
+        HttpResponse(status=200, headers=(('Content-Length', '5'),), body=<0 bytes>)
+    """
+    headers = tuple((k, v) for k, v in response.headers if k.lower() != "content-length")
+    length = ("Content-Length", str(len(response.body)))
+    body = b"" if method == "HEAD" else response.body
+    return HttpResponse(response.status, (*headers, length), body)
 
 
 def route_auth_needed(ctx: Ctx) -> bool:

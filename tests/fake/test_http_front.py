@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+import http.client
 import json
 import subprocess
 import sys
 import threading
 import urllib.error
+import urllib.parse
 import urllib.request
 
 import pytest
@@ -39,6 +41,60 @@ def test_serve_over_http_with_urllib() -> None:
         head = urllib.request.Request(handle.url + "/api/server/about", method="HEAD")
         with urllib.request.urlopen(head) as response:
             assert response.read() == b"" and int(response.headers["Content-Length"]) > 0
+
+
+def test_one_content_length_per_answer_over_http() -> None:
+    """GET and HEAD of JSON, a downloaded file and an error page, a 204: each answer has one
+    Content-Length; HEAD's is the GET body's length, with no body on the wire."""
+    server = FakeServer()
+    auth = {"Authorization": "Basic YWRtaW46YWRtaW4="}
+    api = server.transport()
+    created = api.handle(
+        HttpRequest(
+            "POST",
+            "http://cvat/api/projects",
+            (*auth.items(), ("Content-Type", "application/json")),
+            json.dumps({"name": "p", "labels": [{"name": "a"}]}).encode(),
+        )
+    )
+    project = json.loads(created.body)["id"]
+    export = api.handle(
+        HttpRequest(
+            "POST",
+            f"http://cvat/api/projects/{project}/dataset/export?format=COCO+1.0",
+            tuple(auth.items()),
+        )
+    )
+    rq_id = json.loads(export.body)["rq_id"]
+    done = api.handle(
+        HttpRequest(
+            "GET",
+            "http://cvat/api/requests/" + urllib.parse.quote(rq_id, safe=""),
+            tuple(auth.items()),
+        )
+    )
+    result_url: str = json.loads(done.body)["result_url"]
+    download = urllib.parse.urlsplit(result_url)
+    paths = ["/api/server/about", f"/api/projects/{project}", "/api/nothing/here"]
+    paths.append(f"{download.path}?{download.query}")
+    with serve(server) as handle:
+        connection = http.client.HTTPConnection(handle.host, handle.port, timeout=10)
+        try:
+            for path in paths:
+                connection.request("GET", path, headers=auth)
+                got = connection.getresponse()
+                body = got.read()
+                assert got.headers.get_all("Content-Length") == [str(len(body))], path
+                connection.request("HEAD", path, headers=auth)
+                head = connection.getresponse()
+                assert head.read() == b"" and head.status == got.status
+                assert head.headers.get_all("Content-Length") == [str(len(body))], path
+            connection.request("DELETE", f"/api/projects/{project}", headers=auth)
+            deleted = connection.getresponse()
+            assert deleted.read() == b"" and deleted.status == 204
+            assert deleted.headers.get_all("Content-Length") == ["0"]
+        finally:
+            connection.close()
 
 
 def test_serve_a_validating_wrapper_one_exchange_at_a_time() -> None:
