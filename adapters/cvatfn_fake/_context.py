@@ -2,9 +2,10 @@
 
 Theory of operation
 -------------------
-:class:`Ctx` wraps one :class:`cvatfn.http.HttpRequest`. It parses the URL once, remembers
-who authenticated (filled in by ``_auth``) and offers the body parsers DRF would apply
-(JSON, multipart/form-data and urlencoded forms). Responses are rendered with
+:class:`Ctx` wraps one :class:`cvatfn.http.HttpRequest`. It parses the URL once (the path
+decoded as Django decodes it, see :func:`django_path`), remembers who authenticated (filled
+in by ``_auth``) and offers the body parsers DRF would apply (JSON, multipart/form-data and
+urlencoded forms). Responses are rendered with
 :func:`json_response`, which writes compact JSON like CVAT's renderer and picks the media type
 from the ``Accept`` header the way DRF's content negotiation does.
 """
@@ -16,7 +17,7 @@ import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote_to_bytes, urlsplit
 
 from cvatfn.http import Headers, HttpRequest, HttpResponse
 
@@ -58,7 +59,7 @@ class Ctx:
         host = request.header("host") or parts.netloc or "localhost"
         self.base = f"{scheme}://{host}"
         self.raw_path = parts.path or "/"
-        self.path = unquote(self.raw_path)
+        self.path = django_path(self.raw_path)
         self.raw_query = parts.query
         self.query: dict[str, list[str]] = parse_qs(parts.query, keep_blank_values=True)
         self.user: User | None = None
@@ -125,6 +126,26 @@ class Ctx:
         if self.content_type == "application/x-www-form-urlencoded":
             return parse_qs(self.request.body.decode("utf-8", "replace"), keep_blank_values=True)
         return {}
+
+
+def django_path(raw_path: str) -> str:
+    """The path Django routes: percent escapes decoded (by the WSGI server, ``%2F`` included),
+    the bytes read as UTF-8, and bytes that are not UTF-8 escaped again, as Django's
+    ``repercent_broken_unicode`` does.
+
+    Example:
+        >>> django_path("/api/requests/cXVldWU9aW1wb3J0%3D"), django_path("/caf%C3%A9/%FF")
+        ('/api/requests/cXVldWU9aW1wb3J0=', '/café/%FF')
+    """
+    data = unquote_to_bytes(raw_path)
+    parts: list[str] = []
+    while True:
+        try:
+            return "".join(parts) + data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            parts.append(data[: exc.start].decode("utf-8"))
+            parts.append(quote(data[exc.start : exc.end], safe="/#%[]=:;$&()+,!?*@'~"))
+            data = data[exc.end :]
 
 
 def _type_name(value: object) -> str:

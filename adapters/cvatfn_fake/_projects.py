@@ -294,11 +294,18 @@ def delete_project_cascade(srv: FakeServer, project_id: int) -> None:
     from ._labels import delete_label
     from ._tasks import delete_task_cascade
 
-    for task_id in [t.id for t in srv.state.tasks.values() if t.project_id == project_id]:
+    state = srv.state
+    for task_id in [t.id for t in state.tasks.values() if t.project_id == project_id]:
         delete_task_cascade(srv, task_id)
     for label in labels_of(srv, ("project", project_id)):
         delete_label(srv, label)
-    srv.state.projects.pop(project_id, None)
+    scope = f"project:{project_id}:"
+    for file_id in [u.file_id for u in state.uploads.values() if u.scope.startswith(scope)]:
+        del state.uploads[file_id]  # dataset imports in progress
+    for request in state.requests.values():
+        if request.target == "project" and request.target_id == project_id:
+            request.result_file = None
+    state.projects.pop(project_id, None)
 
 
 def delete_project(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:

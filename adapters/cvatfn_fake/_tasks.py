@@ -426,8 +426,13 @@ def _move_to_project(
 
 
 def delete_task_cascade(srv: FakeServer, task_id: int) -> None:
+    """Remove a task and everything kept for it: its jobs with their issues, comments and
+    annotations, its labels, its uploads in progress (task data, and annotation imports into
+    the task or its jobs) and the files its finished exports produced (CVAT deletes them with
+    the task's directory; the requests themselves stay, as RQ keeps them)."""
     state = srv.state
-    for job_id in [j.id for j in state.jobs.values() if j.task_id == task_id]:
+    job_ids = [j.id for j in state.jobs.values() if j.task_id == task_id]
+    for job_id in job_ids:
         for issue_id in [i.id for i in state.issues.values() if i.job_id == job_id]:
             for comment_id in [c.id for c in state.comments.values() if c.issue_id == issue_id]:
                 del state.comments[comment_id]
@@ -436,8 +441,16 @@ def delete_task_cascade(srv: FakeServer, task_id: int) -> None:
         del state.jobs[job_id]
     for label in labels_of(srv, ("task", task_id)):
         delete_label(srv, label)
-    for file_id in [u.file_id for u in state.uploads.values() if u.task_id == task_id]:
+    import_scopes = (f"task:{task_id}:", *(f"job:{job_id}:" for job_id in job_ids))
+    for file_id in [
+        u.file_id
+        for u in state.uploads.values()
+        if u.task_id == task_id or u.scope.startswith(import_scopes)
+    ]:
         del state.uploads[file_id]
+    for request in state.requests.values():
+        if request.task_id == task_id:  # the task's and its jobs' requests
+            request.result_file = None
     state.tasks.pop(task_id, None)
 
 

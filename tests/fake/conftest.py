@@ -13,6 +13,7 @@ import io
 import json
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from PIL import Image
@@ -133,6 +134,12 @@ def multipart(fields: dict[str, str], files: list[tuple[str, str, bytes]]) -> tu
         )
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def request_path(rq_id: str) -> str:
+    """``/api/requests/{id}``, the id quoted as a client quotes a path segment (request ids
+    carry ``=``, ``&`` and other characters that are not plain path characters)."""
+    return "/api/requests/" + quote(rq_id, safe="")
 
 
 def upload_images(api: Api, task_id: int, files: list[tuple[str, bytes]], **params: Any) -> Reply:

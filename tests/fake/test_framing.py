@@ -19,7 +19,7 @@ from cvatfn.http import HttpRequest, HttpResponse
 from cvatfn.progress import RecordingReporter
 from cvatfn_fake import FakeServer
 
-from .conftest import BASE, Api, image_bytes, make_task, upload_images
+from .conftest import BASE, Api, image_bytes, make_task, request_path, upload_images
 
 
 def lengths(response: HttpResponse) -> list[str]:
@@ -88,7 +88,7 @@ def test_head_answers_carry_the_get_length(server: FakeServer, admin: Api) -> No
     task = make_task(admin, "head", labels=["car"])
     upload_images(admin, task["id"], [("a.png", image_bytes((8, 6)))])
     export = admin.post(f"/api/tasks/{task['id']}/dataset/export?format=COCO+1.0")
-    result_url = admin.get(f"/api/requests/{export.data['rq_id']}").data["result_url"]
+    result_url = admin.get(request_path(export.data["rq_id"])).data["result_url"]
     paths = [
         "/api/server/about",
         f"/api/tasks/{task['id']}",

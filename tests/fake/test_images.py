@@ -28,7 +28,7 @@ from PIL import Image, ImageFile, ImageOps, TiffImagePlugin
 from cvatfn_fake import _images
 from cvatfn_fake._images import MAX_IMAGE_PIXELS, UnreadableImage, image_info, image_size
 
-from .conftest import Api, make_task, upload_images
+from .conftest import Api, make_task, request_path, upload_images
 
 # Damaged and huge headers make Pillow warn; what it then does is what the tests compare.
 pytestmark = [
@@ -594,11 +594,11 @@ def test_an_unreadable_upload_fails_with_cvats_message(admin: Api) -> None:
     task = make_task(admin, "broken", labels=["a"])
     cut = samples()["png-RGB"][:20]
     finish = upload_images(admin, task["id"], [("cut.png", cut)])
-    request = admin.get(f"/api/requests/{finish.data['rq_id']}").data
+    request = admin.get(request_path(finish.data["rq_id"])).data
     assert (request["status"], request["message"]) == ("failed", "OSError: Truncated File Read\n")
     other = make_task(admin, "junk", labels=["a"])
     finish = upload_images(admin, other["id"], [("junk.png", b"junk")])
-    request = admin.get(f"/api/requests/{finish.data['rq_id']}").data
+    request = admin.get(request_path(finish.data["rq_id"])).data
     assert (
         request["message"] == "PIL.UnidentifiedImageError: cannot identify image file 'junk.png'\n"
     )

@@ -1,14 +1,16 @@
 from __future__ import annotations
 
 import base64
+from typing import Any
+from urllib.parse import quote
 
 from cvatfn_fake import FakeServer
 
-from .conftest import Api, image_bytes, make_task, upload_images
+from .conftest import Api, image_bytes, make_task, request_path, upload_images
 
 
-def _wait(api: Api, rq_id: str) -> dict[str, object]:
-    reply = api.get(f"/api/requests/{rq_id}")
+def _wait(api: Api, rq_id: str) -> dict[str, Any]:
+    reply = api.get(request_path(rq_id))
     assert reply.status == 200
     return reply.data  # type: ignore[no-any-return]
 
@@ -132,13 +134,16 @@ def test_tus_upload(admin: Api) -> None:
 def test_non_image_fails_the_request(admin: Api) -> None:
     task = make_task(admin, labels=["a"])
     finish = upload_images(admin, task["id"], [("notes.txt", b"hello")])
-    request = admin.get(f"/api/requests/{finish.data['rq_id']}").data
+    request = admin.get(request_path(finish.data["rq_id"])).data
     assert request["status"] == "failed"
     assert request["message"] == "ValueError: No media data found\n"
     broken = make_task(admin, "broken", labels=["a"])
     finish = upload_images(admin, broken["id"], [("fake.png", b"not a png")])
-    request = admin.get(f"/api/requests/{finish.data['rq_id']}").data
-    assert request["status"] == "failed" and "cannot identify image file" in request["message"]
+    request = admin.get(request_path(finish.data["rq_id"])).data
+    assert request["status"] == "failed"
+    assert request["message"] == (
+        "PIL.UnidentifiedImageError: cannot identify image file 'fake.png'\n"
+    )
     assert admin.get(f"/api/tasks/{broken['id']}").data["jobs"]["count"] == 0
 
 
@@ -215,3 +220,114 @@ def test_issues_and_comments(admin: Api) -> None:
     assert admin.get(f"/api/jobs/{job_id}").data["issues"]["count"] == 1
     assert admin.delete(f"/api/issues/{iid}").status == 204
     assert admin.get(f"/api/comments/{comment.data['id']}").status == 404
+
+
+def test_paths_are_percent_decoded_like_django(admin: Api) -> None:
+    task = make_task(admin, labels=["a"])
+    finish = upload_images(admin, task["id"], [("a.png", image_bytes((4, 4)))])
+    rq_id: str = finish.data["rq_id"]
+    assert rq_id.endswith("=") and "%3D" in request_path(rq_id)
+    assert admin.get(request_path(rq_id)).data["id"] == rq_id
+    assert admin.get(f"/api/requests/{rq_id}").data["id"] == rq_id  # "=" may also go raw
+    every_byte = "".join(f"%{byte:02X}" for byte in rq_id.encode())
+    assert admin.get("/api/requests/" + every_byte).data["id"] == rq_id
+    digits = "".join(f"%{byte:02x}" for byte in str(task["id"]).encode())
+    assert admin.get(f"/api/tasks/{digits}").data["name"] == task["name"]
+    unknown = admin.get("/api/requests/" + quote("no such id/é", safe=""))
+    assert unknown.status == 404  # the decoded "/" splits the segment, as in Django
+    broken = admin.get("/api/tasks/%FF")  # not UTF-8: Django escapes it again, nothing routes
+    assert broken.status == 404 and b"Not Found" in broken.response.body
+
+
+def _pending_tus(api: Api, path: str, name: str) -> str:
+    """Start a TUS upload of 10 bytes at ``path`` and send only 4; the upload's id."""
+    started = api.call(
+        "POST",
+        path,
+        headers=(
+            ("Upload-Length", "10"),
+            ("Upload-Metadata", "filename " + base64.b64encode(name.encode()).decode()),
+            ("Tus-Resumable", "1.0.0"),
+        ),
+    )
+    assert started.status == 201, started.data
+    location = started.header("Location")
+    assert location is not None
+    sent = api.call(
+        "PATCH",
+        location,
+        body=b"abcd",
+        headers=(
+            ("Upload-Offset", "0"),
+            ("Tus-Resumable", "1.0.0"),
+            ("Content-Type", "application/offset+octet-stream"),
+        ),
+    )
+    assert sent.status == 204
+    return location.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _task_with_everything(admin: Api, name: str) -> dict[str, Any]:
+    """A task (and a data-less one) with uploads in progress, annotations and exports."""
+    bare = make_task(admin, f"{name} without data", labels=["a"])
+    data_upload = _pending_tus(admin, f"/api/tasks/{bare['id']}/data/", "x.png")
+    task = make_task(admin, name, labels=["a"])
+    upload_images(admin, task["id"], [("a.png", image_bytes((4, 4)))])
+    job_id = admin.get(f"/api/jobs?task_id={task['id']}").data["results"][0]["id"]
+    imports = [
+        _pending_tus(admin, f"/api/tasks/{task['id']}/annotations/", "a.xml"),
+        _pending_tus(admin, f"/api/jobs/{job_id}/annotations/", "j.xml"),
+    ]
+    exports = [
+        admin.post(f"/api/tasks/{task['id']}/dataset/export?format=COCO+1.0"),
+        admin.post(f"/api/jobs/{job_id}/dataset/export?format=COCO+1.0"),
+        admin.post(f"/api/tasks/{task['id']}/backup/export"),
+    ]
+    annotated = admin.call(
+        "PUT", f"/api/jobs/{job_id}/annotations", json_body={"shapes": [], "tags": [], "tracks": []}
+    )
+    assert annotated.status == 200
+    return {
+        "tasks": [bare["id"], task["id"]],
+        "job": job_id,
+        "uploads": [data_upload, *imports],
+        "rq_ids": [reply.data["rq_id"] for reply in exports],
+    }
+
+
+def test_deleting_a_task_drops_what_was_kept_for_it(server: FakeServer, admin: Api) -> None:
+    """Uploads in progress (task data, annotation imports into the task and its jobs) and the
+    files of finished exports go with the task; another task's stay."""
+    state = server.state
+    doomed = _task_with_everything(admin, "doomed")
+    kept = _task_with_everything(admin, "kept")
+    for setup in (doomed, kept):
+        assert all(upload in state.uploads for upload in setup["uploads"])
+        assert all(state.requests[rq_id].result_file for rq_id in setup["rq_ids"])
+        assert setup["job"] in state.annotations
+    for task_id in doomed["tasks"]:
+        assert admin.delete(f"/api/tasks/{task_id}").status == 204
+    assert not [upload for upload in doomed["uploads"] if upload in state.uploads]
+    for rq_id in doomed["rq_ids"]:
+        assert state.requests[rq_id].result_file is None
+        request = admin.get(request_path(rq_id)).data  # RQ still knows the request
+        assert request["status"] == "finished"
+        assert admin.get(request["result_url"]).status == 404
+    assert doomed["job"] not in state.annotations and doomed["job"] not in state.jobs
+    assert all(upload in state.uploads for upload in kept["uploads"])
+    assert all(state.requests[rq_id].result_file for rq_id in kept["rq_ids"])
+    assert kept["job"] in state.annotations
+
+
+def test_deleting_a_project_drops_its_imports_and_export_files(
+    server: FakeServer, admin: Api
+) -> None:
+    project = admin.post("/api/projects", {"name": "p", "labels": [{"name": "a"}]}).data
+    upload = _pending_tus(admin, f"/api/projects/{project['id']}/dataset/", "d.zip")
+    rq_id = admin.post(f"/api/projects/{project['id']}/dataset/export?format=COCO+1.0").data[
+        "rq_id"
+    ]
+    assert upload in server.state.uploads and server.state.requests[rq_id].result_file
+    assert admin.delete(f"/api/projects/{project['id']}").status == 204
+    assert upload not in server.state.uploads
+    assert server.state.requests[rq_id].result_file is None
