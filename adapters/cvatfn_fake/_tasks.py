@@ -11,8 +11,9 @@ the upload protocol of ``_uploads`` and is processed by a background request
 2. keeps the media files (by MIME type; other files are skipped, and no media at all fails
    with CVAT's ``No media data found``); only images are supported;
 3. sorts them (``lexicographical``, ``natural``, ``predefined`` or ``random``), applies
-   ``start_frame``/``stop_frame``/``frame_filter=step=N`` and reads each image's size with
-   Pillow (a file that is not a decodable image fails the request);
+   ``start_frame``/``stop_frame``/``frame_filter=step=N`` and reads each image's header the
+   way CVAT's Pillow does (``_images``): the size, its sides swapped by an EXIF orientation
+   above 4; a file Pillow would not open fails the request with Pillow's exception;
 4. cuts the frames into jobs exactly like CVAT's ``_generate_segment_params``: segments of
    ``segment_size`` frames (0 or more than the task size means one job), consecutive
    segments sharing ``overlap`` frames (default 0 for images, capped at half a segment), or
