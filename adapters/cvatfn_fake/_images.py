@@ -11,9 +11,12 @@ CVAT reads an image's size with Pillow: ``Image.open`` parses the file's header 
 ``image_size_within_orientation`` swaps width and height when the EXIF orientation
 (``img.getexif().get(274, 1)``) is above 4. CVAT runs with ``ImageFile.LOAD_TRUNCATED_IMAGES``
 on, so a file whose header is intact but whose pixel data is cut short is accepted (its missing
-pixels decode as black); a file whose header is broken fails the task with Pillow's
-``cannot identify image file``. This module reads the same headers in pure Python, with the
-rules of Pillow's plugins, so the fake server needs no image library:
+pixels decode as black). A file Pillow does not open fails the task with Pillow's exception,
+``PIL.UnidentifiedImageError: cannot identify image file`` for most broken headers, and
+``OSError: Truncated File Read``, ``PIL.Image.DecompressionBombError`` (more than twice
+``MAX_IMAGE_PIXELS``) and a few others where Pillow raises them. This module reads the same
+headers in pure Python, with the rules of Pillow's plugins, so the fake server needs no image
+library; :class:`UnreadableImage` carries the exception CVAT would report:
 
 * PNG: the chunks up to the first ``IDAT`` (CRCs of critical chunks checked), the ``IHDR``
   size and colour type; EXIF from ``eXIf``, an ``exif`` or ImageMagick ``Raw profile type
@@ -32,11 +35,12 @@ rules of Pillow's plugins, so the fake server needs no image library:
   tag 274, which Pillow already applies to the size of a TIFF (CVAT then swaps it back);
 * PBM, PGM, PPM (plain and raw) and PFM, token by token as Pillow reads them.
 
-Any other format (ICO, TGA, PSD, ...) is handed to Pillow when it is installed, and is
-unidentified otherwise. What is not modelled: Pillow's decompression-bomb limit, the rare
-Pillow failures on broken EXIF blocks or text chunks (an unreadable EXIF block counts as no
-orientation), and the exception classes other than ``UnidentifiedImageError``
-that Pillow raises for some broken headers (every failure here is "cannot identify").
+An orientation CVAT cannot compare with 4 (a text or byte string in the EXIF block) fails
+the request with CVAT's ``TypeError``. Any other format (ICO, TGA, PSD, ...) is handed to
+Pillow when it is installed, and is unidentified otherwise. The rules follow Pillow 13; what
+is not modelled: text chunks Pillow stores as the wrong type (a compressed ``exif`` text
+chunk, which makes its ``getexif`` fail), and Pillow trying its format plugins that have no
+magic number (TGA and a few others) after the one the magic number names has failed.
 """
 
 from __future__ import annotations
@@ -304,9 +308,18 @@ def _with_pillow(data: bytes, unidentified: str) -> ImageInfo:
         kind = type(exc)
         module = "" if kind.__module__ == "builtins" else kind.__module__ + "."
         raise UnreadableImage(str(exc), module + kind.__qualname__) from None
-    if not isinstance(orientation, int):
-        orientation = 1
-    return ImageInfo(fmt, int(width), int(height), orientation)
+    value: TagValue
+    if isinstance(orientation, int | bytes | str):
+        value = orientation
+    else:  # a rational or a float: integral ones act as integers
+        try:
+            number = float(orientation)
+        except (TypeError, ValueError):
+            name = type(orientation).__name__
+            message = f"'>' not supported between instances of '{name}' and 'int'"
+            raise UnreadableImage(message, "TypeError") from None
+        value = int(number) if number.is_integer() else number
+    return ImageInfo(fmt, int(width), int(height), _cvat_orientation(value))
 
 
 # ----------------------------------------------------------------------------- EXIF / XMP
