@@ -1,0 +1,1 @@
+"""Recorded cassettes: record exchanges with any CVAT server, replay them offline."""

@@ -1,0 +1,1 @@
+"""The pytest plugin of cvatfn_cassette (registered through the ``pytest11`` entry point)."""
