@@ -4,6 +4,7 @@ Usage::
 
     python -m cvatfn_fake --host 127.0.0.1 --port 0 --admin root:secret --user alice:pw
     python -m cvatfn_fake --share-root ./share --log-limit 0
+    python -m cvatfn_fake --polls-before-finish 2 --fail-next-request "disk full"
 
 Prints ``cvatfn_fake listening on http://HOST:PORT`` once the socket is bound (with the real
 port when ``--port 0``), then serves until SIGINT or SIGTERM.
@@ -54,7 +55,24 @@ def main(argv: list[str] | None = None) -> int:
         metavar="DIR",
         help="the folder served as CVAT's share (for tasks created with server_files)",
     )
+    parser.add_argument(
+        "--polls-before-finish",
+        type=int,
+        default=0,
+        metavar="N",
+        help="background requests stay unfinished for N polls (FakeServer.configure_requests)",
+    )
+    parser.add_argument(
+        "--fail-next-request",
+        action="append",
+        default=[],
+        metavar="MESSAGE",
+        help="the next background request fails with MESSAGE (repeatable, in order; "
+        "FakeServer.fail_next_requests)",
+    )
     args = parser.parse_args(argv)
+    if args.polls_before_finish < 0:
+        parser.error("--polls-before-finish must be >= 0")
     server = FakeServer(log_limit=max(0, args.log_limit), share_root=args.share_root)
     for name, password in args.admin:
         user = server.state.user_by_name(name)
@@ -64,6 +82,9 @@ def main(argv: list[str] | None = None) -> int:
             server.add_user(name, password, superuser=True)
     for name, password in args.user:
         server.add_user(name, password)
+    server.configure_requests(polls_before_finish=args.polls_before_finish)
+    for message in args.fail_next_request:
+        server.fail_next_requests(message)
     handle = serve(server, args.host, args.port)
     stop = threading.Event()
 

@@ -9,6 +9,9 @@ it sends, and ``HEAD`` answers carry the headers of the corresponding ``GET`` (i
 ``Content-Length`` included) without a body. The request URL handed to the fake
 server is rebuilt from the ``Host`` header, so the absolute URLs CVAT puts in its responses
 (``url`` fields, ``next`` pages, TUS ``Location``) point back at the address the client used.
+The ``Date`` header tells the served :class:`FakeServer`'s own time (its virtual clock by
+default, like the dates in its bodies and cookies) and ``Server`` is the constant
+``cvatfn_fake``, so the same requests get byte-identical answers from any run on any port.
 
 What is served is any object with ``handle(HttpRequest) -> HttpResponse`` (a
 :class:`cvatfn.http.Transport`): a :class:`FakeServer` itself, or a wrapper around one, such
@@ -32,7 +35,9 @@ plain-text body naming the exception (the fake server itself never raises).
 from __future__ import annotations
 
 import threading
+import time
 import traceback
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
@@ -49,6 +54,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     app: Transport
     lock: AbstractContextManager[object]
+    clock: Callable[[], float]
     server_version = "cvatfn_fake"
     sys_version = ""
     # Headers and body leave in two writes; with Nagle's algorithm the body would wait for the
@@ -57,6 +63,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def version_string(self) -> str:
         return self.server_version
+
+    def date_time_string(self, timestamp: float | None = None) -> str:
+        return super().date_time_string(self.clock() if timestamp is None else timestamp)
 
     def log_message(self, format: str, *args: object) -> None:
         return
@@ -159,13 +168,21 @@ class ServerHandle:
         self.close()
 
 
-def serve(app: Transport, host: str = "127.0.0.1", port: int = 0) -> ServerHandle:
+def serve(
+    app: Transport,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    clock: Callable[[], float] | None = None,
+) -> ServerHandle:
     """Serve ``app`` over HTTP in a background thread (``port=0`` picks a free port).
 
     ``app`` is a :class:`FakeServer` or any object with ``handle(HttpRequest) ->
     HttpResponse`` (a :class:`cvatfn.http.Transport`), e.g. a wrapper around
     ``server.transport()`` that validates or records every exchange. Exchanges reach ``app``
-    one at a time (see the module docstring for the locking).
+    one at a time (see the module docstring for the locking). ``clock`` (seconds since the
+    epoch) dates the answers; by default a :class:`FakeServer`'s own clock, else the wall
+    clock.
 
     Example:
         >>> import urllib.request
@@ -181,11 +198,18 @@ def serve(app: Transport, host: str = "127.0.0.1", port: int = 0) -> ServerHandl
         200
         >>> counting.count
         1
+        >>> with serve(FakeServer()) as handle:  # dated by the fake's virtual clock
+        ...     urllib.request.urlopen(handle.url + "/api/server/about").headers["Date"]
+        'Thu, 01 Jan 2026 00:00:00 GMT'
     """
     lock: AbstractContextManager[object] = (
         app.lock if isinstance(app, FakeServer) else threading.RLock()
     )
-    handler = type("FakeHandler", (_Handler,), {"app": app, "lock": lock})
+    if clock is None:
+        clock = app.now if isinstance(app, FakeServer) else time.time
+    handler = type(
+        "FakeHandler", (_Handler,), {"app": app, "lock": lock, "clock": staticmethod(clock)}
+    )
     httpd = ThreadingHTTPServer((host, port), handler)
     httpd.daemon_threads = True
     # A short poll interval makes close() (shutdown) return in ~50 ms instead of ~500 ms.
