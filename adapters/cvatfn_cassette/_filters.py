@@ -343,7 +343,10 @@ def localise_host(response: HttpResponse, base_url: str) -> HttpResponse:
 
 
 def _origin(base_url: str) -> str:
-    parts = urlsplit(base_url.strip())
+    try:
+        parts = urlsplit(base_url.strip())
+    except ValueError:  # e.g. an unclosed IPv6 bracket
+        return ""
     if not parts.scheme or not parts.netloc:
         return ""
     return f"{parts.scheme.lower()}://{parts.netloc.lower()}"
@@ -381,7 +384,10 @@ def _swap_body(headers: Headers, body: bytes, swap: Callable[[str], str]) -> byt
 
 # --------------------------------------------------------------------------- helpers
 def _path(uri: str) -> str:
-    path = urlsplit(uri).path
+    try:
+        path = urlsplit(uri).path
+    except ValueError:
+        return uri
     return path[:-1] if len(path) > 1 and path.endswith("/") else path
 
 
