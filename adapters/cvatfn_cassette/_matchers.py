@@ -159,6 +159,8 @@ def _same_json(a: Any, b: Any) -> bool:
         a_list = cast("list[Any]", a)
         b_list = cast("list[Any]", b)
         return len(a_list) == len(b_list) and all(map(_same_json, a_list, b_list))
+    if isinstance(a, float):
+        return repr(a) == repr(b)  # 0.0 and -0.0 are different numbers in JSON text
     return bool(a == b)
 
 

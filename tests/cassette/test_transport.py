@@ -270,8 +270,9 @@ def test_all_sends_everything_and_rewrites_the_cassette(tmp_path: Path, images: 
     spy = Spy(FakeServer().transport())
     with RecordingTransport(spy, cassette_path, mode="all") as recorder:
         cvatfn.connect(BASE, credentials=("admin", "admin"), transport=recorder).unwrap()
+    assert recorder.misses == ()
     rewritten = interactions(cassette_path)
-    assert len(rewritten.interactions) == len(spy.requests) > 0
+    assert len(rewritten.interactions) == len(spy.requests) > 0  # the cassette matched them all
     assert [(r.method, r.url.replace(BASE, "http://cvat.cassette")) for r in spy.requests] == (
         requests_in(rewritten)
     )
@@ -302,6 +303,11 @@ def test_a_write_failure_is_a_value_from_close(tmp_path: Path) -> None:
     written = recorder.close()
     assert isinstance(written, Failure)
     assert str(blocker / "c.json") in str(written.failure())
+    with (
+        pytest.raises(OSError, match="cannot write"),
+        RecordingTransport(FakeServer().transport(), blocker / "c.json", mode="all"),
+    ):
+        pass  # leaving the block cannot return a Result
 
 
 # ------------------------------------------------------------------------------ matching
@@ -325,7 +331,12 @@ def test_default_matching_ignores_host_query_order_headers_and_body(tmp_path: Pa
     )
     replay = ReplayTransport(cassette_path)
     response = replay.handle(
-        HttpRequest("GET", "https://elsewhere:8443/api/users?sort=id&page_size=5&page=1")
+        HttpRequest(
+            "GET",
+            "https://elsewhere:8443/api/users?sort=id&page_size=5&page=1",
+            (("Accept", "text/plain"),),
+            b"a body nobody looks at",
+        )
     )
     assert response.status == 200
     assert json.loads(response.body)["results"][0]["username"] == "admin"
