@@ -147,28 +147,33 @@ def _json(data: bytes) -> Any:
         return _NOT_JSON
 
 
-def _same_json(a: Any, b: Any) -> bool:
+def _as_object(value: object) -> dict[str, object] | None:
+    return cast("dict[str, object]", value) if isinstance(value, dict) else None
+
+
+def _as_array(value: object) -> list[object] | None:
+    return cast("list[object]", value) if isinstance(value, list) else None
+
+
+def _same_json(a: object, b: object) -> bool:
     """JSON equality that keeps ``true``, ``1`` and ``1.0`` apart (Python's ``==`` does not)."""
     if type(a) is not type(b):
         return False
-    if isinstance(a, dict):
-        a_map = cast("dict[str, Any]", a)
-        b_map = cast("dict[str, Any]", b)
+    a_map, b_map = _as_object(a), _as_object(b)
+    if a_map is not None and b_map is not None:
         return a_map.keys() == b_map.keys() and all(_same_json(a_map[k], b_map[k]) for k in a_map)
-    if isinstance(a, list):
-        a_list = cast("list[Any]", a)
-        b_list = cast("list[Any]", b)
+    a_list, b_list = _as_array(a), _as_array(b)
+    if a_list is not None and b_list is not None:
         return len(a_list) == len(b_list) and all(map(_same_json, a_list, b_list))
     if isinstance(a, float):
         return repr(a) == repr(b)  # 0.0 and -0.0 are different numbers in JSON text
     return bool(a == b)
 
 
-def _json_difference(a: Any, b: Any, where: str = "$") -> str:
+def _json_difference(a: object, b: object, where: str = "$") -> str:
     """Where two JSON values first differ, as ``"at $.key[2]: <a> vs <b>"``."""
-    if isinstance(a, dict) and isinstance(b, dict):
-        a_map = cast("dict[str, Any]", a)
-        b_map = cast("dict[str, Any]", b)
+    a_map, b_map = _as_object(a), _as_object(b)
+    if a_map is not None and b_map is not None:
         for key in sorted(a_map.keys() | b_map.keys()):
             if key not in b_map:
                 return f"at {where}: key {key!r} only in the request"
@@ -176,9 +181,8 @@ def _json_difference(a: Any, b: Any, where: str = "$") -> str:
                 return f"at {where}: key {key!r} only in the recording"
             if not _same_json(a_map[key], b_map[key]):
                 return _json_difference(a_map[key], b_map[key], f"{where}.{key}")
-    if isinstance(a, list) and isinstance(b, list):
-        a_list = cast("list[Any]", a)
-        b_list = cast("list[Any]", b)
+    a_list, b_list = _as_array(a), _as_array(b)
+    if a_list is not None and b_list is not None:
         for index, (x, y) in enumerate(zip(a_list, b_list, strict=False)):
             if not _same_json(x, y):
                 return _json_difference(x, y, f"{where}[{index}]")
@@ -186,7 +190,7 @@ def _json_difference(a: Any, b: Any, where: str = "$") -> str:
     return f"at {where}: {_clip(_dump(a))} vs {_clip(_dump(b))}"
 
 
-def _dump(value: Any) -> str:
+def _dump(value: object) -> str:
     return msgspec.json.encode(value).decode()
 
 
