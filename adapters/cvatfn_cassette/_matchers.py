@@ -39,10 +39,11 @@ Example:
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, cast
-from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
+from urllib.parse import parse_qsl, unquote, urlencode
 
 import msgspec
 
@@ -91,8 +92,18 @@ def method(request: HttpRequest, recorded: RecordedRequest) -> str | None:
     return f"method {request.method.upper()} != {recorded.method.upper()}"
 
 
+_URI = re.compile(r"(?:[^:/?#]+:)?(?://[^/?#]*)?([^?#]*)(?:\?([^#]*))?", re.DOTALL)
+"""RFC 3986, appendix B: splits any string (``urlsplit`` raises on some malformed hosts)."""
+
+
+def _path_and_query(url: str) -> tuple[str, str]:
+    match = _URI.match(url)
+    assert match is not None  # every part is optional: it matches any string
+    return match.group(1), match.group(2) or ""
+
+
 def _path_of(url: str) -> str:
-    return unquote(urlsplit(url).path) or "/"
+    return unquote(_path_and_query(url)[0]) or "/"
 
 
 def path(request: HttpRequest, recorded: RecordedRequest) -> str | None:
@@ -110,7 +121,7 @@ def path(request: HttpRequest, recorded: RecordedRequest) -> str | None:
 
 
 def _query_of(url: str) -> Counter[tuple[str, str]]:
-    return Counter(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+    return Counter(parse_qsl(_path_and_query(url)[1], keep_blank_values=True))
 
 
 def _show_pairs(pairs: Counter[tuple[str, str]]) -> str:
@@ -143,7 +154,7 @@ def _json(data: bytes) -> Any:
         return _NOT_JSON
     try:
         return msgspec.json.decode(data)
-    except msgspec.DecodeError:
+    except (msgspec.DecodeError, RecursionError):  # too deeply nested counts as not JSON
         return _NOT_JSON
 
 

@@ -80,7 +80,6 @@ import time
 from collections.abc import Sequence
 from types import TracebackType
 from typing import Literal, get_args
-from urllib.parse import urlsplit
 
 import msgspec
 from returns.result import Failure, Result, Success
@@ -123,12 +122,6 @@ _HINT = (
     "to record it, re-run with --cvat-record-mode=new_episodes "
     '(or RecordingTransport(..., mode="new_episodes"))'
 )
-
-
-def _base_url(url: str) -> str:
-    """``scheme://host:port`` of ``url``: the part a cassette does not depend on."""
-    parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
 
 
 class MissCandidate(msgspec.Struct, frozen=True, kw_only=True):
@@ -318,7 +311,7 @@ _NO_RESPONSE = RecordedResponse.of(HttpResponse(0))
 def _as_recorded(request: HttpRequest) -> HttpRequest:
     """``request`` as a cassette would hold it: secrets and base URL replaced."""
     probe = Interaction(request=RecordedRequest.of(request), response=_NO_RESPONSE, recorded_at="")
-    return normalise_host(redact(probe), _base_url(request.url)).request.to_http()
+    return normalise_host(redact(probe), request.url).request.to_http()
 
 
 def _broken(inner: Transport, error: Exception) -> TransportError:
@@ -375,25 +368,40 @@ class _CassetteTransport:
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Answer ``request`` from the cassette or through the inner transport (and record it).
 
-        Raises :class:`~cvatfn.http.TransportError` (and nothing else) on a miss or when the
-        cassette cannot be read.
+        Raises :class:`~cvatfn.http.TransportError` (and nothing else) on a miss, when the
+        cassette cannot be read, and when a matcher or the inner transport fails.
         """
         if self._load_error is not None:
             raise TransportError("protocol", str(self._load_error), url=request.url)
-        base = _base_url(request.url)
         if self._replays:
+            replayed = self._replay(request)
+            if replayed is not None:
+                return replayed
+        return self._record(request)
+
+    def _replay(self, request: HttpRequest) -> HttpResponse | None:
+        """The recorded answer to ``request``; ``None`` when it is to be recorded instead."""
+        miss: CassetteMiss | None = None
+        try:
             as_recorded = _as_recorded(request)
             with self._lock:
                 found = self._tape.take(as_recorded)
                 if found is None and not self._records:
                     miss = self._tape.miss(request, as_recorded)
                     self._misses.append(miss)
-                    raise TransportError("protocol", miss.message, url=request.url)
             if found is not None:
-                return localise_host(found.response.to_http(), base)
-        return self._record(request, base)
+                return localise_host(found.response.to_http(), request.url)
+        except Exception as error:  # a custom matcher failed, say: still only a TransportError
+            raise TransportError(
+                "protocol",
+                f"cassette {self.path}: cannot replay {request.method} {request.url}: {error!r}",
+                url=request.url,
+            ) from error
+        if miss is not None:
+            raise TransportError("protocol", miss.message, url=request.url)
+        return None
 
-    def _record(self, request: HttpRequest, base: str) -> HttpResponse:
+    def _record(self, request: HttpRequest) -> HttpResponse:
         inner = self._inner
         if inner is None:  # pragma: no cover - only replaying transports have no inner one
             raise TransportError("protocol", "no transport to record with", url=request.url)
@@ -403,12 +411,19 @@ class _CassetteTransport:
             raise
         except Exception as error:  # the inner transport broke its contract: still a value
             raise _broken(inner, error) from error
-        interaction = Interaction(
-            request=RecordedRequest.of(request),
-            response=RecordedResponse.of(response),
-            recorded_at=iso_timestamp(),
-        )
-        kept = normalise_host(redact(interaction), base)
+        try:
+            interaction = Interaction(
+                request=RecordedRequest.of(request),
+                response=RecordedResponse.of(response),
+                recorded_at=iso_timestamp(),
+            )
+            kept = normalise_host(redact(interaction), request.url)
+        except Exception as error:  # never keep what could not be filtered
+            raise TransportError(
+                "protocol",
+                f"cassette {self.path}: cannot record {request.method} {request.url}: {error!r}",
+                url=request.url,
+            ) from error
         with self._lock:
             self._recorded.append(kept)
             self._dirty = True

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import random
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlencode
 
 import pytest
@@ -119,13 +119,13 @@ json_values = st.recursive(
 )
 
 
-def _reordered(value: Any, rnd: random.Random) -> Any:
+def _reordered(value: object, rnd: random.Random) -> object:
     if isinstance(value, dict):
-        items = list(value.items())
+        items = list(cast("dict[str, object]", value).items())
         rnd.shuffle(items)
         return {key: _reordered(item, rnd) for key, item in items}
     if isinstance(value, list):
-        return [_reordered(item, rnd) for item in value]
+        return [_reordered(item, rnd) for item in cast("list[object]", value)]
     return value
 
 

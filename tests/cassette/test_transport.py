@@ -7,6 +7,7 @@ cvatfn returns and on the cassette files.
 
 from __future__ import annotations
 
+import contextlib
 import doctest
 import json
 import os
@@ -16,6 +17,8 @@ from pathlib import Path
 
 import msgspec
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from PIL import Image
 from returns.result import Failure, Result, Success
 
@@ -413,6 +416,14 @@ def test_custom_matchers_are_plain_functions(tmp_path: Path) -> None:
     assert "organization: organization zoo != lab" in raised.value.message
     assert "organization: organization zoo != org" in raised.value.message
 
+    def broken(request: HttpRequest, recorded: RecordedRequest) -> str | None:
+        raise KeyError("a bug in a matcher")
+
+    replay = ReplayTransport(cassette_path, match_on=(broken,))
+    error = failure_of(cvatfn.connect(BASE, transport=replay))  # a value, never an exception
+    assert f"cassette {cassette_path}: cannot replay GET {about}" in error.message
+    assert "a bug in a matcher" in error.message
+
 
 def test_matching_sees_the_request_as_recorded(tmp_path: Path) -> None:
     """A login body matches on JSON although its password is redacted in the cassette."""
@@ -686,3 +697,57 @@ def test_docstring_examples(module: object, tmp_path: Path) -> None:
     for test in tests:
         runner.run(test)
     assert runner.summarize(verbose=False).failed == 0
+
+
+# ---------------------------------------------------------------------- never raises
+def _url(host: str, path: str, query: str) -> str:
+    return f"http://{host}/{path}?{query}"
+
+
+urls = st.one_of(
+    st.text(max_size=40),
+    st.builds(
+        _url,
+        st.text("abc.:[]@%", max_size=12),
+        st.text("api/tsk%?#é ", max_size=20),
+        st.text("a=b&%;+", max_size=12),
+    ),
+)
+requests = st.builds(
+    HttpRequest,
+    st.sampled_from(["GET", "POST", "PATCH", "get", "", "BREW"]),
+    urls,
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Cookie", "Authorization", "X-CSRFToken", "Content-Type", "X"]),
+            st.text(max_size=20),
+        ),
+        max_size=3,
+    ).map(tuple),
+    st.one_of(
+        st.binary(max_size=40),
+        st.just(b'{"username": "alice", "password": "s3cret-pw"}'),
+        st.just(b"[" * 5000 + b"]" * 5000),
+        st.text(max_size=30).map(str.encode),
+    ),
+)
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(sent=requests)
+def test_handle_never_raises_anything_but_transport_errors(
+    tmp_path: Path, sent: HttpRequest
+) -> None:
+    cassette_path = tmp_path / "any.json"
+    if not cassette_path.exists():
+        with RecordingTransport(FakeServer().transport(), cassette_path, mode="all") as recorder:
+            recorder.handle(LOGIN)
+            recorder.handle(HttpRequest("GET", f"{BASE}/api/server/about"))
+    transports: list[Transport] = [
+        ReplayTransport(cassette_path, match_on=(*DEFAULT_MATCHERS, json_body, _matchers.body)),
+        RecordingTransport(FakeServer().transport(), cassette_path, mode="new_episodes"),
+        RecordingTransport(FakeServer().transport(), tmp_path / "rec.json", mode="all"),
+    ]
+    for transport in transports:
+        with contextlib.suppress(TransportError):
+            transport.handle(sent)
