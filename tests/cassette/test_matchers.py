@@ -71,6 +71,7 @@ pairs = st.lists(
 )
 
 
+@settings(deadline=None)
 @given(pairs, st.randoms(use_true_random=False))
 def test_query_ignores_the_order_of_parameters(
     items: list[tuple[str, str]], rnd: random.Random
@@ -81,6 +82,7 @@ def test_query_ignores_the_order_of_parameters(
     assert query(live("GET", f"http://h:1/api/tasks?{urlencode(shuffled)}"), kept) is None
 
 
+@settings(deadline=None)
 @given(pairs, st.tuples(st.text("pq", min_size=1, max_size=3), st.text("0123", max_size=3)))
 def test_query_counts_every_pair(items: list[tuple[str, str]], extra: tuple[str, str]) -> None:
     kept = recorded("GET", f"{KEPT}/api/tasks?{urlencode(items)}")
@@ -129,6 +131,7 @@ def _reordered(value: object, rnd: random.Random) -> object:
     return value
 
 
+@settings(deadline=None)
 @given(json_values, st.randoms(use_true_random=False), st.sampled_from([None, 0, 2]))
 def test_json_body_ignores_key_order_and_whitespace(
     value: Any, rnd: random.Random, indent: int | None
@@ -138,7 +141,7 @@ def test_json_body_ignores_key_order_and_whitespace(
     assert json_body(live("POST", "http://h/api/tasks", other.encode()), kept) is None
 
 
-@settings(max_examples=300)
+@settings(deadline=None)
 @given(json_values, json_values)
 def test_json_body_tells_different_values_apart(a: Any, b: Any) -> None:
     kept = recorded("POST", f"{KEPT}/x", json.dumps(b).encode())

@@ -733,7 +733,7 @@ requests = st.builds(
 )
 
 
-@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(sent=requests)
 def test_handle_never_raises_anything_but_transport_errors(
     tmp_path: Path, sent: HttpRequest
