@@ -35,8 +35,8 @@ so that diffs of a re-recorded cassette are readable::
 A :class:`Body` keeps its exact bytes and is stored in one of three forms:
 
 - a JSON **string** when the bytes are UTF-8 text (the empty body is ``""``);
-- ``{"json": <value>}`` when the bytes are a JSON document that re-encodes to exactly the same
-  bytes in compact form (what CVAT and the fake server send), so responses read as JSON;
+- ``{"json": <value>}`` when the bytes are a JSON object or array that re-encodes to exactly
+  the same bytes in compact form (what CVAT and the fake server send), so answers read as JSON;
 - ``{"base64": "<standard base64>"}`` for anything else (images, zips, invalid UTF-8).
 
 Reading is strict: :func:`decode` first reads only ``version`` (so a cassette from an unknown
@@ -448,6 +448,8 @@ def decode(data: bytes, *, path: str = "<memory>") -> Result[Cassette, CassetteE
         return fail(f"not a cassette: {exc}")
     except (msgspec.DecodeError, RecursionError) as exc:
         return fail(f"not a valid JSON cassette: {exc}")
+    except UnicodeDecodeError:  # msgspec checks UTF-8 only in the strings it reads
+        return fail(f"not a valid JSON cassette: {_utf8_problem(data)}")
     if head.version is msgspec.UNSET:
         return fail("not a cassette: Object missing required field `version`")
     if head.version != FORMAT_VERSION:
@@ -462,6 +464,16 @@ def decode(data: bytes, *, path: str = "<memory>") -> Result[Cassette, CassetteE
         return fail(str(exc))
     except (msgspec.DecodeError, RecursionError) as exc:
         return fail(f"not a valid JSON cassette: {exc}")
+    except UnicodeDecodeError:  # msgspec checks UTF-8 only in the strings it reads
+        return fail(f"not a valid JSON cassette: {_utf8_problem(data)}")
+
+
+def _utf8_problem(data: bytes) -> str:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return f"invalid UTF-8 (byte {exc.start})"
+    return "invalid UTF-8"  # pragma: no cover - msgspec found what Python does not
 
 
 # ------------------------------------------------------------------------- files

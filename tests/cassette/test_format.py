@@ -422,3 +422,9 @@ def test_docstring_examples_run() -> None:
         test.globs = shared
         runner.run(test, clear_globs=False)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_invalid_utf8_inside_a_string(tmp_path: Path) -> None:
+    path = tmp_path / "c.json"
+    path.write_bytes(b'{"version": 1, "recorded_with": "\x80", "interactions": []}')
+    assert failure_of(path).problem == "not a valid JSON cassette: invalid UTF-8 (byte 33)"
