@@ -6,9 +6,11 @@ import base64
 import doctest
 import json
 import random
+import re
 from collections.abc import Iterator
 from http.cookies import SimpleCookie
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from PIL import Image
@@ -26,6 +28,7 @@ from cvatfn_cassette import (
     RecordingTransport,
     ReplayTransport,
     _filters,
+    from_log,
     load,
     localise_host,
     normalise_host,
@@ -373,6 +376,78 @@ def test_redaction_is_stable_and_idempotent() -> None:
     )
     assert redact(first) == redact(second)
     assert redact(redact(first)) == redact(first)
+
+
+# ------------------------------------------------------- every cassette in the repository
+REPO = Path(__file__).resolve().parents[2]
+COMMITTED = sorted(REPO.glob("tests/**/cassettes/**/*.json"))
+PLACEHOLDER = re.compile(r"<SECRET:[^<>]+>")
+
+
+def leaks(cassette: Cassette) -> list[str]:
+    """Every place of ``cassette`` where a secret or the recording host is not filtered."""
+    found: list[str] = []
+
+    def check(where: str, value: str) -> None:
+        if value not in ("", '""') and not PLACEHOLDER.fullmatch(value):
+            found.append(f"{where}: {value[:20]!r}")
+
+    for index, recorded in enumerate(cassette.interactions):
+        request, response = recorded.request, recorded.response
+        path = urlsplit(request.uri).path.rstrip("/")
+        if not request.uri.startswith(CASSETTE_BASE + "/"):
+            found.append(f"[{index}] uri: {request.uri!r}")
+        for name, value in request.headers:
+            lowered = f"[{index}] {name.lower()}"
+            if name.lower() in ("authorization", "proxy-authorization", "x-csrftoken"):
+                check(lowered, value.split(" ", 1)[-1])
+            elif name.lower() == "cookie":
+                for pair in value.split(";"):
+                    check(lowered, pair.partition("=")[2].strip())
+        for name, value in response.headers:
+            if name.lower() == "set-cookie":
+                check(f"[{index}] set-cookie", value.split(";")[0].partition("=")[2])
+        if path.startswith("/api/auth/") and request.body.data.startswith(b"{"):
+            sent = json.loads(request.body.data)
+            for field in _filters.PASSWORD_FIELDS & set(sent):
+                check(f"[{index}] request {field}", str(sent[field]))
+        answer = response.body.data
+        if answer.startswith(b"{") and path.startswith("/api/auth/"):
+            document = json.loads(answer)
+            items = [document, *document.get("results", [])]
+            for item, field in ((i, f) for i in items for f in ("key", "value") if f in i):
+                check(f"[{index}] response {field}", str(item[field]))
+    return found
+
+
+def test_the_scan_finds_what_is_not_filtered(tmp_path: Path) -> None:
+    server = FakeServer()
+    server.add_user("alice", PASSWORD)
+    _record_login_session(server, tmp_path / "clean.json")
+    bridged = from_log(server.log)  # filtered: nothing to find
+    assert leaks(bridged) == []
+    unfiltered = Cassette(
+        1,
+        "raw",
+        tuple(
+            Interaction(RecordedRequest.of(q), RecordedResponse.of(a), "t") for q, a in server.log
+        ),
+    )
+    where = {entry.split(":")[0] for entry in leaks(unfiltered)}
+    assert {"[0] uri", "[1] request password", "[1] set-cookie", "[1] response key"} <= where
+    assert any(w.endswith(("x-csrftoken", "cookie")) for w in where)
+    assert any(w.endswith("response value") for w in where)
+    assert any(w.endswith("authorization") for w in where)
+
+
+@pytest.mark.skipif(not COMMITTED, reason="no cassette is committed yet")
+@pytest.mark.parametrize("path", COMMITTED, ids=lambda p: str(p.relative_to(REPO)))
+def test_every_committed_cassette_keeps_no_secret_and_no_host(path: Path) -> None:
+    cassette = load(path).unwrap()
+    assert leaks(cassette) == []
+    text = path.read_text(encoding="utf-8")
+    assert "127.0.0.1" not in text
+    assert "localhost:" not in text
 
 
 # ------------------------------------------------------------------------------- hosts
