@@ -36,7 +36,8 @@ A :class:`Body` keeps its exact bytes and is stored in one of three forms:
 
 - a JSON **string** when the bytes are UTF-8 text (the empty body is ``""``);
 - ``{"json": <value>}`` when the bytes are a JSON object or array that re-encodes to exactly
-  the same bytes in compact form (what CVAT and the fake server send), so answers read as JSON;
+  the same bytes in compact form (what CVAT and the fake server send) and nests at most 64
+  levels deep, so answers read as JSON;
 - ``{"base64": "<standard base64>"}`` for anything else (images, zips, invalid UTF-8).
 
 Reading is strict: :func:`decode` first reads only ``version`` (so a cassette from an unknown
@@ -71,6 +72,7 @@ import binascii
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -302,9 +304,30 @@ def _body_to_json(body: Body) -> object:
             exact = msgspec.json.encode(value) == data
         except (msgspec.DecodeError, UnicodeEncodeError, RecursionError, OverflowError):
             exact = False
-        if exact:
+        if exact and _shallow(value, _MAX_JSON_DEPTH):
             return {"json": value}
     return text
+
+
+_MAX_JSON_DEPTH = 64
+"""Deeper JSON bodies are stored as text: pretty-printing them would only add indentation."""
+
+
+def _shallow(value: object, limit: int) -> bool:
+    """Whether ``value`` nests at most ``limit`` arrays and objects deep (without recursion)."""
+    pending: list[tuple[object, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list):
+            if depth >= limit:
+                return False
+            children: Iterable[object] = (
+                cast("dict[str, object]", item).values()
+                if isinstance(item, dict)
+                else cast("list[object]", item)
+            )
+            pending.extend((child, depth + 1) for child in children)
+    return True
 
 
 def _body_from_json(value: object) -> Body:

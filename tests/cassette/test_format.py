@@ -428,3 +428,14 @@ def test_invalid_utf8_inside_a_string(tmp_path: Path) -> None:
     path = tmp_path / "c.json"
     path.write_bytes(b'{"version": 1, "recorded_with": "\x80", "interactions": []}')
     assert failure_of(path).problem == "not a valid JSON cassette: invalid UTF-8 (byte 33)"
+
+
+@pytest.mark.parametrize("depth", [1, 64, 65, 5000])
+def test_deeply_nested_json_round_trips(depth: int, tmp_path: Path) -> None:
+    data = b"[" * depth + b"]" * depth
+    stored = stored_body(data)
+    assert isinstance(stored, dict) == (depth <= 64)  # deeper JSON is kept as text
+    target = tmp_path / "c.json"
+    original = cassette(interaction(data, data))
+    dump(original, target).unwrap()
+    assert load(target).unwrap() == original
