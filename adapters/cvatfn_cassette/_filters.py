@@ -35,11 +35,12 @@ compactly and its ``Content-Length`` (when it described the old body) is updated
 address. :func:`normalise_host` rewrites the recording server's origin (``scheme://host:port``,
 compared case-insensitively and only as a whole: ``http://h:80`` is not a prefix of
 ``http://h:8080``) to :data:`CASSETTE_BASE` in the request URI, in the ``Host``, ``Origin``,
-``Referer``, ``Location``, ``Content-Location`` and ``Link`` headers and everywhere in text
-bodies (JSON, ``text/*``, XML): DRF's absolute ``url``/``next``/``previous``, CVAT's
-``result_url`` and any other absolute URL. Binary bodies (uploads, images, zips) are never
-touched. :func:`localise_host` does the reverse on a replayed response, for the base URL the
-replaying client uses.
+``Referer``, ``Location``, ``Content-Location``, ``Link`` and ``Access-Control-Allow-Origin``
+headers and everywhere in text bodies (JSON, ``text/*``, XML): DRF's absolute
+``url``/``next``/``previous``, CVAT's ``result_url`` and any other absolute URL. Binary bodies
+(uploads, images, zips) are never touched, and neither is a percent-encoded origin inside a
+query string. :func:`localise_host` does the reverse on a replayed response, for the base URL
+the replaying client uses.
 
 Example:
     >>> from cvatfn.http import HttpRequest, HttpResponse
@@ -96,7 +97,9 @@ _RESET_CONFIRM = "/api/auth/password/reset/confirm"
 _TOKEN_ANSWERS = ("/api/auth/login", "/api/auth/register")
 _ACCESS_TOKENS = "/api/auth/access_tokens"
 _AUTH_SCHEMES = {"token": "key", "bearer": "token"}
-_URL_HEADERS = frozenset({"origin", "referer", "location", "content-location", "link"})
+_URL_HEADERS = frozenset(
+    {"origin", "referer", "location", "content-location", "link", "access-control-allow-origin"}
+)
 
 
 def placeholder(name: str) -> str:

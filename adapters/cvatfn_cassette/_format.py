@@ -49,7 +49,12 @@ JSON path of the offending value (``$.interactions[0].response.status``).
 
 Writing is atomic: :func:`dump` writes a temporary file in the target's directory, flushes
 and fsyncs it, then renames it over the target with :func:`os.replace`. A failure at any
-point removes the temporary file and leaves the previous cassette untouched.
+point removes the temporary file and leaves the previous cassette untouched. A cassette that
+is replaced keeps its file mode; a new one is ``0644``.
+
+The ``repr`` of a recorded request or response hides the values of ``Authorization``,
+``Cookie``, ``Set-Cookie`` and ``X-CSRFToken``, like :class:`~cvatfn.http.HttpRequest`'s, so a
+recording that has not been filtered yet cannot leak through a log or an assertion message.
 
 Example:
     >>> from cvatfn.http import HttpRequest, HttpResponse
@@ -81,7 +86,7 @@ from typing import Any, cast
 import msgspec
 from returns.result import Failure, Result, Success
 
-from cvatfn.http import Headers, HttpRequest, HttpResponse
+from cvatfn.http import Headers, HttpRequest, HttpResponse, redact_headers
 
 __all__ = [
     "FORMAT_VERSION",
@@ -163,12 +168,21 @@ class RecordedRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
         >>> request = HttpRequest("POST", "http://cvat.cassette/api/tasks", (), b"{}")
         >>> RecordedRequest.of(request).to_http() == request
         True
+        >>> RecordedRequest("GET", "http://h/", (("Cookie", "sessionid=s3cret"),), Body())
+        RecordedRequest(method='GET', uri='http://h/',
+                        headers=(('Cookie', '<redacted>'),), body=Body(b''))
     """
 
     method: str
     uri: str
     headers: Headers
     body: Body
+
+    def __repr__(self) -> str:
+        return (
+            f"RecordedRequest(method={self.method!r}, uri={self.uri!r}, "
+            f"headers={redact_headers(self.headers)!r}, body={self.body!r})"
+        )
 
     @classmethod
     def of(cls, request: HttpRequest) -> RecordedRequest:
@@ -204,6 +218,12 @@ class RecordedResponse(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     status: int
     headers: Headers
     body: Body
+
+    def __repr__(self) -> str:
+        return (
+            f"RecordedResponse(status={self.status!r}, "
+            f"headers={redact_headers(self.headers)!r}, body={self.body!r})"
+        )
 
     @classmethod
     def of(cls, response: HttpResponse) -> RecordedResponse:

@@ -439,3 +439,14 @@ def test_deeply_nested_json_round_trips(depth: int, tmp_path: Path) -> None:
     original = cassette(interaction(data, data))
     dump(original, target).unwrap()
     assert load(target).unwrap() == original
+
+
+def test_reprs_hide_secret_header_values() -> None:
+    request = RecordedRequest(
+        "GET", "http://h/", (("authorization", "Token s3cret"), ("Accept", "*/*")), Body(b"x")
+    )
+    response = RecordedResponse(200, (("Set-Cookie", "sessionid=s3cret"),), Body(PNG * 10))
+    shown = repr(Interaction(request, response, "t"))
+    assert "s3cret" not in shown
+    assert "'*/*'" in shown
+    assert f"Body(<{len(PNG) * 10} bytes>)" in shown
