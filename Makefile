@@ -27,7 +27,7 @@ typecheck: $(STAMP)
 	$(BIN)/pyright tests/typing
 
 pytest: $(STAMP)
-	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest
+	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest --cvat-record-mode=none
 
 test: lint typecheck pytest
 
