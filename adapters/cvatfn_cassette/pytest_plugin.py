@@ -118,10 +118,24 @@ def cassette_path(module_path: str | os.PathLike[str], test_name: str, cls: str 
 class CvatCassette:
     """The ``cvat_cassette`` fixture's value: the test's cassette and its transports.
 
+    The fixture builds it from the test id, the command line and the marker; building one by
+    hand works the same way.
+
     Example:
-        >>> cassette = CvatCassette("tests/cassettes/t/test_x.json", mode="none")
-        >>> cassette.mode, cassette.path.name, cassette.misses
-        ('none', 'test_x.json', ())
+        >>> import tempfile
+        >>> from cvatfn.http import HttpRequest
+        >>> from cvatfn_fake import FakeServer
+        >>> path = Path(tempfile.mkdtemp()) / "cassettes" / "test_x.json"
+        >>> about = HttpRequest("GET", "http://127.0.0.1:8080/api/server/about")
+        >>> recording = CvatCassette(path, mode="once")
+        >>> recording.transport(FakeServer().transport()).handle(about).status
+        200
+        >>> recording.close()  # at the end of the test: writes the cassette
+        >>> replaying = CvatCassette(path, mode="none")
+        >>> replaying.transport().handle(about).status  # no server needed
+        200
+        >>> len(replaying.load().interactions), replaying.misses
+        (1, ())
     """
 
     def __init__(

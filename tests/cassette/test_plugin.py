@@ -325,3 +325,11 @@ def test_a_cassette_that_cannot_be_written_fails_the_test(pytester: pytest.Pytes
     result = _run(pytester, "--cvat-record-mode=all")
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*cvat_cassette: cannot write*test_tasks.json*"])
+
+
+def test_module_examples() -> None:
+    import doctest
+
+    from cvatfn_cassette import pytest_plugin
+
+    assert doctest.testmod(pytest_plugin, optionflags=doctest.ELLIPSIS).failed == 0
