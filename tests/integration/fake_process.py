@@ -30,3 +30,4 @@ def fake_http_server(*args: str) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=30)
+        process.stdout.close()
