@@ -16,7 +16,7 @@ from typing import Any
 
 from returns.result import Result
 
-from cvatfn._repo import IdOrEntity, ListFilter, Resource
+from cvatfn._repo import ListFilter, Resource
 from cvatfn._session import Session
 from cvatfn.errors import CvatError
 from cvatfn.filters import FilterLike
@@ -42,7 +42,7 @@ def create(session: Session, spec: CommentSpec | Mapping[str, Any]) -> Result[Co
     return RESOURCE.create(session, CommentSpec, spec)
 
 
-def retrieve(session: Session, comment: IdOrEntity) -> Result[Comment, CvatError]:
+def retrieve(session: Session, comment: int | Comment) -> Result[Comment, CvatError]:
     """Get one comment by id.
 
     Example:
@@ -90,7 +90,7 @@ def iterate(
 
 
 def update(
-    session: Session, comment: IdOrEntity, patch: CommentPatch | Mapping[str, Any]
+    session: Session, comment: int | Comment, patch: CommentPatch | Mapping[str, Any]
 ) -> Result[Comment, CvatError]:
     """Edit a comment's message; the result is its new state.
 
@@ -101,7 +101,7 @@ def update(
     return RESOURCE.update(session, comment, CommentPatch, patch)
 
 
-def remove(session: Session, comment: IdOrEntity) -> Result[None, CvatError]:
+def remove(session: Session, comment: int | Comment) -> Result[None, CvatError]:
     """Delete a comment.
 
     Example:

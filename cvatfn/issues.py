@@ -16,7 +16,7 @@ from typing import Any
 
 from returns.result import Result
 
-from cvatfn._repo import IdOrEntity, ListFilter, Resource, list_children
+from cvatfn._repo import ListFilter, Resource, list_children
 from cvatfn._session import Session
 from cvatfn.errors import CvatError
 from cvatfn.filters import FilterLike
@@ -51,7 +51,7 @@ def create(session: Session, spec: IssueSpec | Mapping[str, Any]) -> Result[Issu
     return RESOURCE.create(session, IssueSpec, spec)
 
 
-def retrieve(session: Session, issue: IdOrEntity) -> Result[Issue, CvatError]:
+def retrieve(session: Session, issue: int | Issue) -> Result[Issue, CvatError]:
     """Get one issue by id.
 
     Example:
@@ -99,7 +99,7 @@ def iterate(
 
 
 def update(
-    session: Session, issue: IdOrEntity, patch: IssuePatch | Mapping[str, Any]
+    session: Session, issue: int | Issue, patch: IssuePatch | Mapping[str, Any]
 ) -> Result[Issue, CvatError]:
     """Resolve, reopen, reassign or move an issue; the result is its new state.
 
@@ -110,7 +110,7 @@ def update(
     return RESOURCE.update(session, issue, IssuePatch, patch)
 
 
-def remove(session: Session, issue: IdOrEntity) -> Result[None, CvatError]:
+def remove(session: Session, issue: int | Issue) -> Result[None, CvatError]:
     """Delete an issue with its comments.
 
     Example:
@@ -130,7 +130,7 @@ def fetch(session: Session, issue: Issue) -> Result[Issue, CvatError]:
     return RESOURCE.fetch(session, issue)
 
 
-def get_comments(session: Session, issue: IdOrEntity) -> Result[tuple[Comment, ...], CvatError]:
+def get_comments(session: Session, issue: int | Issue) -> Result[tuple[Comment, ...], CvatError]:
     """The issue's comments, oldest first.
 
     Example:

@@ -24,7 +24,7 @@ from returns.result import Result
 from cvatfn import _annotations, _media, _transfer
 from cvatfn._annotations import AnnotationIds, PatchActionValue
 from cvatfn._media import Quality
-from cvatfn._repo import IdOrEntity, ListFilter, Resource, list_children
+from cvatfn._repo import ListFilter, Resource, list_children
 from cvatfn._session import Session
 from cvatfn.errors import CvatError
 from cvatfn.filters import FilterLike
@@ -90,7 +90,7 @@ def create(session: Session, spec: JobSpec | Mapping[str, Any]) -> Result[Job, C
     return RESOURCE.create(session, JobSpec, spec)
 
 
-def retrieve(session: Session, job: IdOrEntity) -> Result[Job, CvatError]:
+def retrieve(session: Session, job: int | Job) -> Result[Job, CvatError]:
     """Get one job by id.
 
     Example:
@@ -141,7 +141,7 @@ def iterate(
 
 
 def update(
-    session: Session, job: IdOrEntity, patch: JobPatch | Mapping[str, Any]
+    session: Session, job: int | Job, patch: JobPatch | Mapping[str, Any]
 ) -> Result[Job, CvatError]:
     """Change a job's ``stage``, ``state`` or ``assignee``; the result is its new state.
 
@@ -152,7 +152,7 @@ def update(
     return RESOURCE.update(session, job, JobPatch, patch)
 
 
-def remove(session: Session, job: IdOrEntity) -> Result[None, CvatError]:
+def remove(session: Session, job: int | Job) -> Result[None, CvatError]:
     """Delete a job (CVAT allows this for ground-truth jobs only).
 
     Example:
@@ -172,7 +172,7 @@ def fetch(session: Session, job: Job) -> Result[Job, CvatError]:
     return RESOURCE.fetch(session, job)
 
 
-def get_labels(session: Session, job: IdOrEntity) -> Result[tuple[Label, ...], CvatError]:
+def get_labels(session: Session, job: int | Job) -> Result[tuple[Label, ...], CvatError]:
     """The labels available in the job (its task's or project's).
 
     Example:
@@ -184,7 +184,7 @@ def get_labels(session: Session, job: IdOrEntity) -> Result[tuple[Label, ...], C
     return list_children(session, labels.RESOURCE, job, "job_id", what="job")
 
 
-def get_issues(session: Session, job: IdOrEntity) -> Result[tuple[Issue, ...], CvatError]:
+def get_issues(session: Session, job: int | Job) -> Result[tuple[Issue, ...], CvatError]:
     """The issues raised in the job.
 
     Example:
@@ -196,7 +196,7 @@ def get_issues(session: Session, job: IdOrEntity) -> Result[tuple[Issue, ...], C
     return list_children(session, issues.RESOURCE, job, "job_id", what="job")
 
 
-def get_meta(session: Session, job: IdOrEntity) -> Result[DataMeta, CvatError]:
+def get_meta(session: Session, job: int | Job) -> Result[DataMeta, CvatError]:
     """The job's media metadata: its frame range, frame sizes and names, chunk size.
 
     Example:
@@ -217,7 +217,7 @@ def get_meta(session: Session, job: IdOrEntity) -> Result[DataMeta, CvatError]:
     return _media.get_meta(session, _media.JOB, job)
 
 
-def get_frames_info(session: Session, job: IdOrEntity) -> Result[tuple[FrameMeta, ...], CvatError]:
+def get_frames_info(session: Session, job: int | Job) -> Result[tuple[FrameMeta, ...], CvatError]:
     """Name, width and height of each of the job's frames, in frame order.
 
     Example:
@@ -228,7 +228,7 @@ def get_frames_info(session: Session, job: IdOrEntity) -> Result[tuple[FrameMeta
 
 
 def get_frame(
-    session: Session, job: IdOrEntity, frame_id: int, *, quality: Quality = "original"
+    session: Session, job: int | Job, frame_id: int, *, quality: Quality = "original"
 ) -> Result[bytes, CvatError]:
     """The image bytes of one frame; ``frame_id`` is the task's frame number.
 
@@ -244,7 +244,7 @@ def get_frame(
     return _media.get_frame(session, _media.JOB, job, frame_id, quality)
 
 
-def get_preview(session: Session, job: IdOrEntity) -> Result[bytes, CvatError]:
+def get_preview(session: Session, job: int | Job) -> Result[bytes, CvatError]:
     """The job's preview image.
 
     Example:
@@ -258,7 +258,7 @@ def get_preview(session: Session, job: IdOrEntity) -> Result[bytes, CvatError]:
 
 def download_chunk(
     session: Session,
-    job: IdOrEntity,
+    job: int | Job,
     chunk_id: int,
     path: str | os.PathLike[str],
     *,
@@ -285,7 +285,7 @@ def download_chunk(
 
 def download_frames(
     session: Session,
-    job: IdOrEntity,
+    job: int | Job,
     frame_ids: Sequence[int],
     *,
     outdir: str | os.PathLike[str],
@@ -317,7 +317,7 @@ def download_frames(
 
 
 def remove_frames_by_ids(
-    session: Session, job: IdOrEntity, ids: Sequence[int]
+    session: Session, job: int | Job, ids: Sequence[int]
 ) -> Result[DataMeta, CvatError]:
     """Mark frames of the job (task frame numbers) as deleted, keeping those deleted before;
     the result is the job's new metadata.
@@ -338,7 +338,7 @@ def remove_frames_by_ids(
 
 
 def restore_frames(
-    session: Session, job: IdOrEntity, ids: Sequence[int]
+    session: Session, job: int | Job, ids: Sequence[int]
 ) -> Result[DataMeta, CvatError]:
     """Take frames of the job out of the deleted set; the result is the job's new metadata.
 
@@ -353,7 +353,7 @@ def restore_frames(
 
 def export_dataset(
     session: Session,
-    job: IdOrEntity,
+    job: int | Job,
     format_name: str,
     path: _transfer.PathLike,
     *,
@@ -382,7 +382,7 @@ def export_dataset(
 
 def import_annotations(
     session: Session,
-    job: IdOrEntity,
+    job: int | Job,
     format_name: str,
     path: _transfer.PathLike,
     *,
@@ -411,7 +411,7 @@ def import_annotations(
     )
 
 
-def get_annotations(session: Session, job: IdOrEntity) -> Result[LabeledData, CvatError]:
+def get_annotations(session: Session, job: int | Job) -> Result[LabeledData, CvatError]:
     """Every annotation of the job: its tags, shapes and tracks.
 
     Example:
@@ -431,7 +431,7 @@ def get_annotations(session: Session, job: IdOrEntity) -> Result[LabeledData, Cv
 
 
 def set_annotations(
-    session: Session, job: IdOrEntity, data: LabeledData | Mapping[str, Any]
+    session: Session, job: int | Job, data: LabeledData | Mapping[str, Any]
 ) -> Result[LabeledData, CvatError]:
     """Replace every annotation of the job with ``data``; the result is the server's new
     annotations, with the ids it gave them.
@@ -451,7 +451,7 @@ def set_annotations(
 
 def update_annotations(
     session: Session,
-    job: IdOrEntity,
+    job: int | Job,
     data: LabeledData | Mapping[str, Any],
     *,
     action: PatchActionValue,
@@ -478,7 +478,7 @@ def update_annotations(
 
 def remove_annotations(
     session: Session,
-    job: IdOrEntity,
+    job: int | Job,
     *,
     ids: AnnotationIds | Mapping[str, Iterable[int]] | None = None,
 ) -> Result[None, CvatError]:

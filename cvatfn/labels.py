@@ -18,7 +18,7 @@ from typing import Any
 
 from returns.result import Result
 
-from cvatfn._repo import IdOrEntity, ListFilter, Resource
+from cvatfn._repo import ListFilter, Resource
 from cvatfn._session import Session
 from cvatfn.errors import CvatError
 from cvatfn.filters import FilterLike
@@ -36,7 +36,7 @@ RESOURCE = Resource(
 )
 
 
-def retrieve(session: Session, label: IdOrEntity) -> Result[Label, CvatError]:
+def retrieve(session: Session, label: int | Label) -> Result[Label, CvatError]:
     """Get one label by id.
 
     Example:
@@ -84,7 +84,7 @@ def iterate(
 
 
 def update(
-    session: Session, label: IdOrEntity, patch: LabelPatch | Mapping[str, Any]
+    session: Session, label: int | Label, patch: LabelPatch | Mapping[str, Any]
 ) -> Result[Label, CvatError]:
     """Change a label (name, color, attributes); the result is the new state.
 
@@ -95,7 +95,7 @@ def update(
     return RESOURCE.update(session, label, LabelPatch, patch)
 
 
-def remove(session: Session, label: IdOrEntity) -> Result[None, CvatError]:
+def remove(session: Session, label: int | Label) -> Result[None, CvatError]:
     """Delete a label and every annotation that uses it.
 
     Example:

@@ -22,11 +22,12 @@ from typing import Any
 import msgspec
 from returns.result import Failure, Result
 
-from cvatfn._repo import IdOrEntity, ListFilter, Resource, entity_id
+from cvatfn._repo import ListFilter, Resource, entity_id
 from cvatfn._session import Session
 from cvatfn.errors import CvatError
 from cvatfn.filters import FilterLike
 from cvatfn.models import (
+    BasicOrganization,
     Invitation,
     InvitationSpec,
     Membership,
@@ -74,7 +75,9 @@ def create(
     return RESOURCE.create(session, OrganizationSpec, spec)
 
 
-def retrieve(session: Session, organization: IdOrEntity) -> Result[Organization, CvatError]:
+def retrieve(
+    session: Session, organization: int | Organization | BasicOrganization
+) -> Result[Organization, CvatError]:
     """Get one organization by id.
 
     Example:
@@ -123,7 +126,9 @@ def iterate(
 
 
 def update(
-    session: Session, organization: IdOrEntity, patch: OrganizationPatch | Mapping[str, Any]
+    session: Session,
+    organization: int | Organization | BasicOrganization,
+    patch: OrganizationPatch | Mapping[str, Any],
 ) -> Result[Organization, CvatError]:
     """Rename or describe an organization; the result is its new state.
 
@@ -134,7 +139,9 @@ def update(
     return RESOURCE.update(session, organization, OrganizationPatch, patch)
 
 
-def remove(session: Session, organization: IdOrEntity) -> Result[None, CvatError]:
+def remove(
+    session: Session, organization: int | Organization | BasicOrganization
+) -> Result[None, CvatError]:
     """Delete an organization and everything in it.
 
     Example:
@@ -171,7 +178,7 @@ def get_memberships(
 
 
 def update_membership(
-    session: Session, membership: IdOrEntity, patch: MembershipPatch | Mapping[str, Any]
+    session: Session, membership: int | Membership, patch: MembershipPatch | Mapping[str, Any]
 ) -> Result[Membership, CvatError]:
     """Change a member's role (``worker``, ``supervisor``, ``maintainer``).
 
@@ -182,7 +189,7 @@ def update_membership(
     return MEMBERSHIPS.update(session, membership, MembershipPatch, patch)
 
 
-def remove_membership(session: Session, membership: IdOrEntity) -> Result[None, CvatError]:
+def remove_membership(session: Session, membership: int | Membership) -> Result[None, CvatError]:
     """Remove a member from an organization.
 
     Example:

@@ -25,7 +25,7 @@ from returns.result import Failure, Result
 
 from cvatfn import _api, _media, _transfer
 from cvatfn._flow import run
-from cvatfn._repo import IdOrEntity, ListFilter, Resource, list_children
+from cvatfn._repo import ListFilter, Resource, list_children
 from cvatfn._session import Session
 from cvatfn.errors import CvatError
 from cvatfn.filters import FilterLike
@@ -72,7 +72,7 @@ def create(session: Session, spec: ProjectSpec | Mapping[str, Any]) -> Result[Pr
     return RESOURCE.create(session, ProjectSpec, spec)
 
 
-def retrieve(session: Session, project: IdOrEntity) -> Result[Project, CvatError]:
+def retrieve(session: Session, project: int | Project) -> Result[Project, CvatError]:
     """Get one project by id.
 
     Example:
@@ -121,7 +121,7 @@ def iterate(
 
 
 def update(
-    session: Session, project: IdOrEntity, patch: ProjectPatch | Mapping[str, Any]
+    session: Session, project: int | Project, patch: ProjectPatch | Mapping[str, Any]
 ) -> Result[Project, CvatError]:
     """Change a project; the result is the server's new state (``project`` is untouched).
 
@@ -132,7 +132,7 @@ def update(
     return RESOURCE.update(session, project, ProjectPatch, patch)
 
 
-def remove(session: Session, project: IdOrEntity) -> Result[None, CvatError]:
+def remove(session: Session, project: int | Project) -> Result[None, CvatError]:
     """Delete a project and its tasks.
 
     Example:
@@ -155,7 +155,7 @@ def fetch(session: Session, project: Project) -> Result[Project, CvatError]:
     return RESOURCE.fetch(session, project)
 
 
-def get_tasks(session: Session, project: IdOrEntity) -> Result[tuple[Task, ...], CvatError]:
+def get_tasks(session: Session, project: int | Project) -> Result[tuple[Task, ...], CvatError]:
     """The project's tasks.
 
     Example:
@@ -167,7 +167,7 @@ def get_tasks(session: Session, project: IdOrEntity) -> Result[tuple[Task, ...],
     return list_children(session, tasks.RESOURCE, project, "project_id", what="project")
 
 
-def get_labels(session: Session, project: IdOrEntity) -> Result[tuple[Label, ...], CvatError]:
+def get_labels(session: Session, project: int | Project) -> Result[tuple[Label, ...], CvatError]:
     """The project's labels (top-level labels and skeletons; sublabels are nested).
 
     Example:
@@ -179,7 +179,7 @@ def get_labels(session: Session, project: IdOrEntity) -> Result[tuple[Label, ...
     return list_children(session, labels.RESOURCE, project, "project_id", what="project")
 
 
-def get_preview(session: Session, project: IdOrEntity) -> Result[bytes, CvatError]:
+def get_preview(session: Session, project: int | Project) -> Result[bytes, CvatError]:
     """The project's preview image (its newest task's); ``NotFound`` while it has no tasks.
 
     Example:
@@ -191,7 +191,7 @@ def get_preview(session: Session, project: IdOrEntity) -> Result[bytes, CvatErro
 
 def export_dataset(
     session: Session,
-    project: IdOrEntity,
+    project: int | Project,
     format_name: str,
     path: _transfer.PathLike,
     *,
@@ -234,7 +234,7 @@ def export_dataset(
 
 def import_dataset(
     session: Session,
-    project: IdOrEntity,
+    project: int | Project,
     format_name: str,
     path: _transfer.PathLike,
     *,
@@ -327,7 +327,7 @@ def create_from_dataset(
 
 def download_backup(
     session: Session,
-    project: IdOrEntity,
+    project: int | Project,
     path: _transfer.PathLike,
     *,
     lightweight: bool = False,

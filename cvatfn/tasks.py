@@ -29,7 +29,7 @@ from cvatfn import _annotations, _api, _media, _transfer, _upload
 from cvatfn._annotations import AnnotationIds, PatchActionValue
 from cvatfn._flow import Flow, run
 from cvatfn._media import Quality
-from cvatfn._repo import IdOrEntity, ListFilter, Resource, entity_id, list_children
+from cvatfn._repo import ListFilter, Resource, entity_id, list_children
 from cvatfn._session import Session
 from cvatfn.errors import CvatError, InvalidInput
 from cvatfn.filters import FilterLike
@@ -150,7 +150,7 @@ def _task_spec(value: object) -> Result[TaskSpec, CvatError]:
     return Success(spec)
 
 
-def retrieve(session: Session, task: IdOrEntity) -> Result[Task, CvatError]:
+def retrieve(session: Session, task: int | Task) -> Result[Task, CvatError]:
     """Get one task by id.
 
     Example:
@@ -203,7 +203,7 @@ def iterate(
 
 
 def update(
-    session: Session, task: IdOrEntity, patch: TaskPatch | Mapping[str, Any]
+    session: Session, task: int | Task, patch: TaskPatch | Mapping[str, Any]
 ) -> Result[Task, CvatError]:
     """Change a task; the result is the server's new state (``task`` itself is untouched).
 
@@ -215,7 +215,7 @@ def update(
     return RESOURCE.update(session, task, TaskPatch, patch)
 
 
-def remove(session: Session, task: IdOrEntity) -> Result[None, CvatError]:
+def remove(session: Session, task: int | Task) -> Result[None, CvatError]:
     """Delete a task with its data and annotations.
 
     Example:
@@ -239,7 +239,7 @@ def fetch(session: Session, task: Task) -> Result[Task, CvatError]:
     return RESOURCE.fetch(session, task)
 
 
-def get_jobs(session: Session, task: IdOrEntity) -> Result[tuple[Job, ...], CvatError]:
+def get_jobs(session: Session, task: int | Task) -> Result[tuple[Job, ...], CvatError]:
     """The task's jobs, in id order.
 
     Example:
@@ -252,7 +252,7 @@ def get_jobs(session: Session, task: IdOrEntity) -> Result[tuple[Job, ...], Cvat
     return found.map(lambda items: tuple(sorted(items, key=lambda job: job.id)))
 
 
-def get_labels(session: Session, task: IdOrEntity) -> Result[tuple[Label, ...], CvatError]:
+def get_labels(session: Session, task: int | Task) -> Result[tuple[Label, ...], CvatError]:
     """The task's labels (its project's labels, for a task in a project).
 
     Example:
@@ -264,7 +264,7 @@ def get_labels(session: Session, task: IdOrEntity) -> Result[tuple[Label, ...], 
     return list_children(session, labels.RESOURCE, task, "task_id", what="task")
 
 
-def get_meta(session: Session, task: IdOrEntity) -> Result[DataMeta, CvatError]:
+def get_meta(session: Session, task: int | Task) -> Result[DataMeta, CvatError]:
     """The task's media metadata: frame sizes and names, chunk size, deleted frames.
 
     A task without data has none (CVAT fails with a ``ServerError``). Examples with data are
@@ -278,7 +278,7 @@ def get_meta(session: Session, task: IdOrEntity) -> Result[DataMeta, CvatError]:
 
 
 def get_frame(
-    session: Session, task: IdOrEntity, frame_id: int, *, quality: Quality = "original"
+    session: Session, task: int | Task, frame_id: int, *, quality: Quality = "original"
 ) -> Result[bytes, CvatError]:
     """The image bytes of one frame of the task (``quality``: ``"original"`` or
     ``"compressed"``).
@@ -302,7 +302,7 @@ def get_frame(
     return _media.get_frame(session, _media.TASK, task, frame_id, quality)
 
 
-def get_preview(session: Session, task: IdOrEntity) -> Result[bytes, CvatError]:
+def get_preview(session: Session, task: int | Task) -> Result[bytes, CvatError]:
     """The task's preview image (a placeholder image when the task has no media).
 
     Example:
@@ -314,7 +314,7 @@ def get_preview(session: Session, task: IdOrEntity) -> Result[bytes, CvatError]:
 
 def download_chunk(
     session: Session,
-    task: IdOrEntity,
+    task: int | Task,
     chunk_id: int,
     path: str | os.PathLike[str],
     *,
@@ -343,7 +343,7 @@ def download_chunk(
 
 def download_frames(
     session: Session,
-    task: IdOrEntity,
+    task: int | Task,
     frame_ids: Sequence[int],
     *,
     outdir: str | os.PathLike[str],
@@ -382,7 +382,7 @@ def download_frames(
     )
 
 
-def get_frames_info(session: Session, task: IdOrEntity) -> Result[tuple[FrameMeta, ...], CvatError]:
+def get_frames_info(session: Session, task: int | Task) -> Result[tuple[FrameMeta, ...], CvatError]:
     """Name, width and height of every frame, in frame order (from ``data/meta``).
 
     Example:
@@ -396,7 +396,7 @@ def get_frames_info(session: Session, task: IdOrEntity) -> Result[tuple[FrameMet
 
 
 def remove_frames_by_ids(
-    session: Session, task: IdOrEntity, ids: Sequence[int]
+    session: Session, task: int | Task, ids: Sequence[int]
 ) -> Result[DataMeta, CvatError]:
     """Mark frames as deleted, keeping those deleted before; the result is the new metadata.
 
@@ -417,7 +417,7 @@ def remove_frames_by_ids(
 
 
 def restore_frames(
-    session: Session, task: IdOrEntity, ids: Sequence[int]
+    session: Session, task: int | Task, ids: Sequence[int]
 ) -> Result[DataMeta, CvatError]:
     """Take frames out of the deleted set; the result is the new metadata.
 
@@ -543,7 +543,7 @@ def _upload_and_wait(
 
 def upload_data(
     session: Session,
-    task: IdOrEntity,
+    task: int | Task,
     resources: Sequence[str | os.PathLike[str]],
     *,
     resource_type: ResourceType = ResourceType.LOCAL,
@@ -642,7 +642,7 @@ def create_from_data(
     )
 
 
-def get_annotations(session: Session, task: IdOrEntity) -> Result[LabeledData, CvatError]:
+def get_annotations(session: Session, task: int | Task) -> Result[LabeledData, CvatError]:
     """Every annotation of the task: the union of its jobs' tags, shapes and tracks.
 
     Example:
@@ -654,7 +654,7 @@ def get_annotations(session: Session, task: IdOrEntity) -> Result[LabeledData, C
 
 
 def set_annotations(
-    session: Session, task: IdOrEntity, data: LabeledData | Mapping[str, Any]
+    session: Session, task: int | Task, data: LabeledData | Mapping[str, Any]
 ) -> Result[LabeledData, CvatError]:
     """Replace every annotation of the task with ``data``; the result is the server's new
     annotations, with the ids it gave them.
@@ -678,7 +678,7 @@ def set_annotations(
 
 def update_annotations(
     session: Session,
-    task: IdOrEntity,
+    task: int | Task,
     data: LabeledData | Mapping[str, Any],
     *,
     action: PatchActionValue,
@@ -707,7 +707,7 @@ def update_annotations(
 
 def remove_annotations(
     session: Session,
-    task: IdOrEntity,
+    task: int | Task,
     *,
     ids: AnnotationIds | Mapping[str, Iterable[int]] | None = None,
 ) -> Result[None, CvatError]:
@@ -736,7 +736,7 @@ def remove_annotations(
 
 def export_dataset(
     session: Session,
-    task: IdOrEntity,
+    task: int | Task,
     format_name: str,
     path: _transfer.PathLike,
     *,
@@ -776,7 +776,7 @@ def export_dataset(
 
 def import_annotations(
     session: Session,
-    task: IdOrEntity,
+    task: int | Task,
     format_name: str,
     path: _transfer.PathLike,
     *,
@@ -819,7 +819,7 @@ def import_annotations(
 
 def download_backup(
     session: Session,
-    task: IdOrEntity,
+    task: int | Task,
     path: _transfer.PathLike,
     *,
     lightweight: bool = False,

@@ -18,11 +18,11 @@ from returns.result import Result
 
 from cvatfn import _api
 from cvatfn._flow import run
-from cvatfn._repo import IdOrEntity, ListFilter, Resource
+from cvatfn._repo import ListFilter, Resource
 from cvatfn._session import Session
 from cvatfn.errors import CvatError
 from cvatfn.filters import FilterLike
-from cvatfn.models import User, UserPatch
+from cvatfn.models import BasicUser, User, UserPatch
 
 __all__ = ["fetch", "iterate", "list", "remove", "retrieve", "retrieve_current_user", "update"]
 
@@ -45,7 +45,7 @@ def retrieve_current_user(session: Session) -> Result[User, CvatError]:
     return run(session, _api.call(User, request))
 
 
-def retrieve(session: Session, user: IdOrEntity) -> Result[User, CvatError]:
+def retrieve(session: Session, user: int | User | BasicUser) -> Result[User, CvatError]:
     """Get one user by id.
 
     Example:
@@ -93,7 +93,7 @@ def iterate(
 
 
 def update(
-    session: Session, user: IdOrEntity, patch: UserPatch | Mapping[str, Any]
+    session: Session, user: int | User | BasicUser, patch: UserPatch | Mapping[str, Any]
 ) -> Result[User, CvatError]:
     """Change a user's profile fields; the result is the new state.
 
@@ -104,7 +104,7 @@ def update(
     return RESOURCE.update(session, user, UserPatch, patch)
 
 
-def remove(session: Session, user: IdOrEntity) -> Result[None, CvatError]:
+def remove(session: Session, user: int | User | BasicUser) -> Result[None, CvatError]:
     """Delete a user (administrators only).
 
     Example:
