@@ -3,7 +3,7 @@
 Sessions are values, entities are frozen structs, every call returns a ``returns`` ``Result``
 and all I/O goes through a swappable transport.
 
-Example:
+Examples:
     >>> import cvatfn
     >>> from cvatfn_fake import FakeServer
     >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),

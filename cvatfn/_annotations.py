@@ -95,7 +95,7 @@ class AnnotationIds(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fi
     """Which annotations to remove, by id, one set per kind (CVAT numbers each kind apart, so
     shape 5 and track 5 are different objects).
 
-    Example:
+    Examples:
         >>> from cvatfn.models import LabeledData, LabeledImage
         >>> AnnotationIds(shapes=frozenset({3, 4})).shapes
         frozenset({3, 4})

@@ -81,7 +81,7 @@ def _query_value(value: Scalar) -> str:
 def encode_query(query: Query | None) -> str:
     """Encode query parameters; ``None`` values are left out, booleans are ``true``/``false``.
 
-    Example:
+    Examples:
         >>> encode_query({"page": 2, "search": "cat dog", "x": None, "flag": True})
         'page=2&search=cat+dog&flag=true'
     """
@@ -154,7 +154,7 @@ def _text(body: bytes) -> str:
 def parse_retry_after(value: str | None) -> tuple[float | None, datetime | None]:
     """``Retry-After`` as (seconds, None) or (None, date); (None, None) if absent or unreadable.
 
-    Example:
+    Examples:
         >>> parse_retry_after("120")
         (120.0, None)
         >>> parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT")[1].year
@@ -207,7 +207,7 @@ def _drf_message(body: bytes) -> tuple[str | None, dict[str, tuple[str, ...]]]:
 def error_from_response(request: HttpRequest, response: HttpResponse) -> CvatError:
     """Map a non-2xx response to a :data:`~cvatfn.errors.CvatError`.
 
-    Example:
+    Examples:
         >>> req = HttpRequest("GET", "http://h/api/tasks/9")
         >>> err = error_from_response(req, HttpResponse(404, body=b'{"detail": "Not found."}'))
         >>> type(err).__name__, err.message
@@ -322,7 +322,7 @@ def call_no_content(request: HttpRequest) -> Flow[Result[None, CvatError]]:
 def convert_input(type_: type[T], value: object, *, what: str) -> Result[T, CvatError]:
     """Convert a caller's struct or mapping into ``type_``; a bad field is ``InvalidInput``.
 
-    Example:
+    Examples:
         >>> from cvatfn.models import TaskSpec
         >>> convert_input(TaskSpec, {"nmae": "x"}, what="task spec").failure().field
         'nmae'
@@ -396,7 +396,7 @@ def first_page(session: Session, query: Query) -> dict[str, Any]:
 def next_page(page: Page[Any], query: Mapping[str, Any]) -> dict[str, Any] | None:
     """The query of the page after ``page``, or ``None`` when it was the last one.
 
-    Example:
+    Examples:
         >>> next_page(Page(count=3, next="http://h/?page=2", previous=None, results=(1,)),
         ...           {"page": 1})
         {'page': 2}

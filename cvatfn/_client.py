@@ -58,7 +58,7 @@ R = TypeVar("R")
 def bind(function: Callable[Concatenate[Session, P], R], session: Session) -> Callable[P, R]:
     """``function`` with its first argument, the session, filled in; its types are kept.
 
-    Example:
+    Examples:
         >>> import cvatfn
         >>> from cvatfn_fake import FakeServer
         >>> s = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -245,7 +245,7 @@ class FormatsApi:
 class Client(msgspec.Struct, frozen=True):
     """A session with the repository modules bound to it.
 
-    Example:
+    Examples:
         >>> from cvatfn_fake import FakeServer
         >>> with make_client("localhost", credentials=("admin", "admin"),
         ...                  transport=FakeServer().transport()) as client:
@@ -375,7 +375,7 @@ def make_client(
     if connecting fails, because a ``with`` statement cannot return a ``Result``; use
     ``make_client(...).open()`` to get the ``Result`` instead.
 
-    Example:
+    Examples:
         >>> from cvatfn_fake import FakeServer
         >>> with make_client("localhost", credentials=("admin", "admin"),
         ...                  transport=FakeServer().transport()) as client:

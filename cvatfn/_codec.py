@@ -8,7 +8,7 @@ Errors are msgspec's own: :class:`msgspec.DecodeError` for malformed JSON and
 :class:`msgspec.ValidationError` (a subclass) for JSON of the wrong shape. Both name the offending
 path, e.g. ``Expected `int`, got `str` - at `$.results[0].id```.
 
-Example:
+Examples:
     >>> from cvatfn.models import Comment, Page, TaskPatch
     >>> decode(Page[Comment], b'{"count": 1, "results": [{"id": 2}]}').results[0].id
     2

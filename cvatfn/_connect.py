@@ -121,7 +121,7 @@ def _normalise(host: str, port: int | None) -> Result[tuple[str | None, str], Cv
 def is_loopback(url: str) -> bool:
     """Whether ``url``'s host is a loopback address or ``localhost``.
 
-    Example:
+    Examples:
         >>> is_loopback("http://127.0.0.5:8080"), is_loopback("http://cvat.example")
         (True, False)
     """
@@ -328,7 +328,7 @@ _AT_LEAST_ONE = ("page_size", "max_request_size", "tus_chunk_size")
 def check_config(config: object) -> Result[None, CvatError]:
     """A ``Config`` whose numbers make sense, or ``InvalidInput`` naming the field.
 
-    Example:
+    Examples:
         >>> check_config(Config(page_size=0)).failure().field
         'page_size'
     """
@@ -411,7 +411,7 @@ def connect(
     ``"https://..."`` base URL. Without a transport, a urllib3 transport is built from
     ``config``.
 
-    Example:
+    Examples:
         >>> import cvatfn
         >>> from cvatfn_fake import FakeServer
         >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -448,7 +448,7 @@ def login(
     A password login keeps CVAT's ``sessionid`` and ``csrftoken`` cookies; an access token is
     checked with ``GET /api/users/self``. The given session is left as it was.
 
-    Example:
+    Examples:
         >>> import cvatfn
         >>> from cvatfn_fake import FakeServer
         >>> anonymous = cvatfn.connect("http://localhost",
@@ -475,7 +475,7 @@ def logout(session: Session) -> Result[Session, CvatError]:
 
     For an access token nothing is sent: the token stays valid until revoked.
 
-    Example:
+    Examples:
         >>> import cvatfn
         >>> from cvatfn_fake import FakeServer
         >>> s = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -492,7 +492,7 @@ def with_org(session: Session, slug: str | None) -> Session:
     ``slug`` is an organization's short name, ``""`` for the personal workspace, or ``None``
     for no ``X-Organization`` header at all.
 
-    Example:
+    Examples:
         >>> import cvatfn
         >>> from cvatfn_fake import FakeServer
         >>> s = cvatfn.connect("http://localhost", transport=FakeServer().transport()).unwrap()

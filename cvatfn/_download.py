@@ -84,7 +84,7 @@ def expected_length(head: HttpResponse) -> int | None:
     ``None`` without a valid ``Content-Length``, or with a ``Content-Encoding`` other than
     ``identity`` (the transport hands over decoded bytes, whose length differs).
 
-    Example:
+    Examples:
         >>> expected_length(HttpResponse(200, (("Content-Length", "12"),)))
         12
         >>> expected_length(HttpResponse(200, (("Content-Length", "12"),
@@ -136,7 +136,7 @@ def download_flow(
     stage. ``session`` is not consulted for the request (``request`` already carries the
     credentials) but keeps the signature of every other flow.
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> import cvatfn
         >>> from cvatfn._flow import run_flow
@@ -240,7 +240,7 @@ def save_flow(
 
     ``request`` is the request ``data`` came from; it is named in a failure.
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> from cvatfn._flow import run_flow
         >>> target = os.path.join(tempfile.mkdtemp(), "frame.png")

@@ -46,7 +46,7 @@ streams and deletes the temporary files that were not committed. Progress effect
 This keeps the protocols pure and testable: a test can drive a flow by hand with
 :func:`drive` and assert on the exact sequence of effects.
 
-Example:
+Examples:
     >>> def two_sleeps() -> Flow[str]:
     ...     yield from sleep(1.0)
     ...     yield from sleep(2.0)

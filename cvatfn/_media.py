@@ -125,7 +125,7 @@ def frame_extension(content_type: str | None, data: bytes) -> str:
     The ``Content-Type`` decides when it names an image type; otherwise the image's first
     bytes do; ``.jpg`` when neither tells (the official SDK's choice too).
 
-    Example:
+    Examples:
         >>> frame_extension("image/png", b"")
         '.png'
         >>> frame_extension("image/jpeg; charset=binary", b"")

@@ -57,7 +57,7 @@ IdOrEntity = int | HasId
 def entity_id(value: IdOrEntity, *, what: str) -> Result[int, CvatError]:
     """The id of an entity, or the id itself.
 
-    Example:
+    Examples:
         >>> entity_id(7, what="task").unwrap()
         7
         >>> entity_id("7", what="task").failure().message  # type: ignore[arg-type]

@@ -32,7 +32,7 @@ DEFAULT_SUPPORTED_VERSIONS = ">=2.80,<2.82"
 class Config(msgspec.Struct, frozen=True, kw_only=True):
     """Tunable behaviour of a session. Every field has a sensible default.
 
-    Example:
+    Examples:
         >>> Config().page_size
         100
         >>> Config(page_size=500, status_check_period=0.5).status_check_period
@@ -69,7 +69,7 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
 class Server(msgspec.Struct, frozen=True, kw_only=True):
     """Where the server is and what it said about itself.
 
-    Example:
+    Examples:
         >>> Server(url="https://cvat.example").origin
         'https://cvat.example'
     """
@@ -134,7 +134,7 @@ class Session(msgspec.Struct, frozen=True, kw_only=True):
     Build one with :func:`cvatfn.connect`; derive variants with :func:`cvatfn.login`,
     :func:`cvatfn.with_org` or :func:`msgspec.structs.replace`.
 
-    Example:
+    Examples:
         >>> from cvatfn_fake import FakeServer
         >>> import cvatfn
         >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),

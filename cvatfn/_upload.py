@@ -88,7 +88,7 @@ def multipart_body(
 
     ``files`` holds ``(field name, file name, content)`` triples.
 
-    Example:
+    Examples:
         >>> ctype, body = multipart_body({"image_quality": "70"},
         ...                              [("client_files[0]", "a.png", b"PNG")])
         >>> ctype.startswith("multipart/form-data; boundary=")

@@ -1,6 +1,6 @@
 """Comments: ``/api/comments``, the discussion under an issue.
 
-Example:
+Examples:
     >>> import cvatfn
     >>> from cvatfn_fake import FakeServer
     >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -35,7 +35,7 @@ RESOURCE = Resource(
 def create(session: Session, spec: CommentSpec | Mapping[str, Any]) -> Result[Comment, CvatError]:
     """Add a comment to an issue.
 
-    Example:
+    Examples:
         >>> cvatfn.comments.create(session, {"issue": 1}).failure().status  # no such issue
         400
     """
@@ -45,7 +45,7 @@ def create(session: Session, spec: CommentSpec | Mapping[str, Any]) -> Result[Co
 def retrieve(session: Session, comment: int | Comment) -> Result[Comment, CvatError]:
     """Get one comment by id.
 
-    Example:
+    Examples:
         >>> cvatfn.comments.retrieve(session, 3).failure().status
         404
     """
@@ -64,7 +64,7 @@ def list(
     """Comments that match. Equality filters: ``frame_id``, ``issue_id``, ``job_id``,
     ``owner``, ``org``, ``org_id``.
 
-    Example:
+    Examples:
         >>> cvatfn.comments.list(session, owner="admin").unwrap()
         ()
     """
@@ -82,7 +82,7 @@ def iterate(
 ) -> Iterator[Result[Comment, CvatError]]:
     """Like :func:`list`, lazily.
 
-    Example:
+    Examples:
         >>> next(cvatfn.comments.iterate(session), None) is None
         True
     """
@@ -94,7 +94,7 @@ def update(
 ) -> Result[Comment, CvatError]:
     """Edit a comment's message; the result is its new state.
 
-    Example:
+    Examples:
         >>> cvatfn.comments.update(session, 3, {"message": "ok"}).failure().status
         404
     """
@@ -104,7 +104,7 @@ def update(
 def remove(session: Session, comment: int | Comment) -> Result[None, CvatError]:
     """Delete a comment.
 
-    Example:
+    Examples:
         >>> cvatfn.comments.remove(session, 3).failure().status
         404
     """
@@ -114,7 +114,7 @@ def remove(session: Session, comment: int | Comment) -> Result[None, CvatError]:
 def fetch(session: Session, comment: Comment) -> Result[Comment, CvatError]:
     """A fresh snapshot of ``comment``.
 
-    Example:
+    Examples:
         >>> cvatfn.comments.fetch(session, 3).failure().status  # an id works too
         404
     """

@@ -18,7 +18,7 @@ Every error that came from an HTTP exchange carries a :class:`RequestInfo` with 
 and URL and the request headers, with ``Authorization``, ``Cookie``, ``Set-Cookie`` and
 ``X-CSRFToken`` already redacted, so printing or serialising an error never leaks a secret.
 
-Example:
+Examples:
     >>> err = NotFound(message="Not found.", status=404)
     >>> err.message
     'Not found.'
@@ -65,7 +65,7 @@ __all__ = [
 class RequestInfo(msgspec.Struct, frozen=True, kw_only=True):
     """The request an error came from, with secrets redacted.
 
-    Example:
+    Examples:
         >>> info = RequestInfo.of(HttpRequest("GET", "http://h/api/tasks", (("Cookie", "x"),)))
         >>> info.headers
         (('Cookie', '<redacted>'),)
@@ -133,7 +133,7 @@ class _HttpErrorBase(CvatErrorBase, frozen=True, kw_only=True):
 class BadRequest(_HttpErrorBase, frozen=True, kw_only=True):
     """HTTP 400 (or another 4xx without its own type). ``errors`` holds DRF's field errors.
 
-    Example:
+    Examples:
         >>> BadRequest(message="bad", status=400, errors={"name": ("required",)}).errors["name"]
         ('required',)
     """
@@ -232,7 +232,7 @@ class CvatException(Exception):
     """Raised only by ``make_client(...)`` on entering its ``with`` block, which cannot return a
     ``Result``. ``.error`` is the :data:`CvatError` value.
 
-    Example:
+    Examples:
         >>> exc = CvatException(NotFound(message="gone", status=404))
         >>> exc.error.message
         'gone'

@@ -9,7 +9,7 @@ CVAT list endpoints take ``filter=<JSON logic>``. Build one with ``F``::
 Comparisons produce :class:`Filter` values; ``&``, ``|`` and ``~`` combine them. A filter
 can also be given to ``list`` as a JSON string or a mapping.
 
-Example:
+Examples:
     >>> (F.id > 3).to_json()
     '{">":[{"var":"id"},3]}'
     >>> ((F.status == "new") & F.name.contains("cat")).to_json_logic()
@@ -141,7 +141,7 @@ def filter_to_json(value: FilterLike) -> Result[str, CvatError]:
     A string is passed through unchanged after checking that it is a JSON object; anything
     that is not JSON logic is an ``InvalidInput`` failure.
 
-    Example:
+    Examples:
         >>> filter_to_json({"==": [{"var": "id"}, 1]}).unwrap()
         '{"==":[{"var":"id"},1]}'
         >>> filter_to_json('{"==": [{"var": "id"}, 1]}').unwrap()

@@ -6,7 +6,7 @@ The names in this list are what :func:`cvatfn.tasks.export_dataset`,
 siblings take. cvatfn keeps no list of its own, so it cannot drift from the server's: a name the
 server does not know is refused by the server, and that refusal is the failure value.
 
-Example:
+Examples:
     >>> import cvatfn
     >>> from cvatfn_fake import FakeServer
     >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -42,7 +42,7 @@ def retrieve(session: Session) -> Result[AnnotationFormats, CvatError]:
     """The server's importers and exporters, each with its name, file extensions, version,
     dimension and whether it is enabled.
 
-    Example:
+    Examples:
         >>> "COCO 1.0" in [f.name for f in formats.importers]
         True
         >>> cvatfn.formats.retrieve(session).map(lambda f: f.importer("No such format")).unwrap()

@@ -12,7 +12,7 @@ exceptions of the library it wraps.
 These types are the only code that the fake CVAT server shares with the client, so that a
 mistake in the client's models cannot be mirrored by the fake server and hidden.
 
-Example:
+Examples:
     >>> request = HttpRequest("GET", "http://localhost:8080/api/server/about")
     >>> request.header("accept") is None
     True
@@ -57,7 +57,7 @@ REDACTED = "<redacted>"
 def redact_headers(headers: Headers) -> Headers:
     """Return ``headers`` with the values of sensitive headers replaced.
 
-    Example:
+    Examples:
         >>> redact_headers((("Cookie", "sessionid=s3cret"), ("Accept", "*/*")))
         (('Cookie', '<redacted>'), ('Accept', '*/*'))
     """
@@ -84,7 +84,7 @@ class HttpRequest(msgspec.Struct, frozen=True):
 
     ``repr`` never shows sensitive header values or the body.
 
-    Example:
+    Examples:
         >>> r = HttpRequest("POST", "http://h/api/auth/login", (("Cookie", "a=b"),), b"{}")
         >>> "a=b" in repr(r)
         False
@@ -115,7 +115,7 @@ class HttpRequest(msgspec.Struct, frozen=True):
 class HttpResponse(msgspec.Struct, frozen=True):
     """One HTTP response: status, headers and body.
 
-    Example:
+    Examples:
         >>> HttpResponse(204).ok
         True
         >>> HttpResponse(404, body=b'{"detail": "Not found."}').ok
@@ -164,7 +164,7 @@ TransportErrorKind = Literal["connect", "timeout", "tls_handshake", "tls_certifi
 class TransportError(Exception):
     """The only exception a :class:`Transport` may raise.
 
-    Example:
+    Examples:
         >>> err = TransportError("connect", "connection refused", url="http://127.0.0.1:9")
         >>> err.kind
         'connect'
@@ -205,7 +205,7 @@ class StreamingTransport(Transport, Protocol):
     ``handle`` and cuts the body it got into the same pieces.
     ``cvatfn_urllib3.Urllib3Transport`` implements it.
 
-    Example:
+    Examples:
         >>> from contextlib import contextmanager
         >>> class Canned:
         ...     def handle(self, request: HttpRequest) -> HttpResponse:
@@ -232,7 +232,7 @@ class VirtualClock(Protocol):
     time and sleeps through them instead of the real clock. The fake server's in-process
     transport does, so polling a background request costs no wall time and is deterministic.
 
-    Example:
+    Examples:
         >>> class Frozen:
         ...     def monotonic(self) -> float: return 0.0
         ...     def sleep(self, seconds: float) -> None: pass

@@ -1,6 +1,6 @@
 """Issues: ``/api/issues``, review remarks pinned to a frame of a job.
 
-Example:
+Examples:
     >>> import cvatfn
     >>> from cvatfn_fake import FakeServer
     >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -44,7 +44,7 @@ RESOURCE = Resource(
 def create(session: Session, spec: IssueSpec | Mapping[str, Any]) -> Result[Issue, CvatError]:
     """Raise an issue on a frame of a job; ``message`` becomes its first comment.
 
-    Example:
+    Examples:
         >>> cvatfn.issues.create(session, {"frame": 0, "position": [1, 2, 3, 4]}).failure().field
         'job'
     """
@@ -54,7 +54,7 @@ def create(session: Session, spec: IssueSpec | Mapping[str, Any]) -> Result[Issu
 def retrieve(session: Session, issue: int | Issue) -> Result[Issue, CvatError]:
     """Get one issue by id.
 
-    Example:
+    Examples:
         >>> cvatfn.issues.retrieve(session, 5).failure().status
         404
     """
@@ -73,7 +73,7 @@ def list(
     """Issues that match. Equality filters: ``assignee``, ``frame_id``, ``job_id``, ``owner``,
     ``resolved``, ``task_id``, ``org``, ``org_id``.
 
-    Example:
+    Examples:
         >>> cvatfn.issues.list(session, resolved=False).unwrap()
         ()
     """
@@ -91,7 +91,7 @@ def iterate(
 ) -> Iterator[Result[Issue, CvatError]]:
     """Like :func:`list`, lazily.
 
-    Example:
+    Examples:
         >>> next(cvatfn.issues.iterate(session), None) is None
         True
     """
@@ -103,7 +103,7 @@ def update(
 ) -> Result[Issue, CvatError]:
     """Resolve, reopen, reassign or move an issue; the result is its new state.
 
-    Example:
+    Examples:
         >>> cvatfn.issues.update(session, 5, {"resolved": True}).failure().status
         404
     """
@@ -113,7 +113,7 @@ def update(
 def remove(session: Session, issue: int | Issue) -> Result[None, CvatError]:
     """Delete an issue with its comments.
 
-    Example:
+    Examples:
         >>> cvatfn.issues.remove(session, 5).failure().status
         404
     """
@@ -123,7 +123,7 @@ def remove(session: Session, issue: int | Issue) -> Result[None, CvatError]:
 def fetch(session: Session, issue: Issue) -> Result[Issue, CvatError]:
     """A fresh snapshot of ``issue``.
 
-    Example:
+    Examples:
         >>> cvatfn.issues.fetch(session, 5).failure().status  # an id works too
         404
     """
@@ -133,7 +133,7 @@ def fetch(session: Session, issue: Issue) -> Result[Issue, CvatError]:
 def get_comments(session: Session, issue: int | Issue) -> Result[tuple[Comment, ...], CvatError]:
     """The issue's comments, oldest first.
 
-    Example:
+    Examples:
         >>> cvatfn.issues.get_comments(session, 5).unwrap()
         ()
     """

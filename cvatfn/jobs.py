@@ -3,7 +3,7 @@
 Every function takes a :class:`~cvatfn.Session` first and returns a ``Result``; nothing
 raises. Functions that take a job accept the :class:`~cvatfn.models.Job` value or its id.
 
-Example:
+Examples:
     >>> import cvatfn
     >>> from cvatfn_fake import FakeServer
     >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -83,7 +83,7 @@ RESOURCE = Resource(
 def create(session: Session, spec: JobSpec | Mapping[str, Any]) -> Result[Job, CvatError]:
     """Create a ground-truth (validation) job in a task; annotation jobs come from the data.
 
-    Example:
+    Examples:
         >>> cvatfn.jobs.create(session, {"type": "ground_truth"}).failure().field
         'task_id'
     """
@@ -93,7 +93,7 @@ def create(session: Session, spec: JobSpec | Mapping[str, Any]) -> Result[Job, C
 def retrieve(session: Session, job: int | Job) -> Result[Job, CvatError]:
     """Get one job by id.
 
-    Example:
+    Examples:
         >>> cvatfn.jobs.retrieve(session, 999).failure().status
         404
     """
@@ -115,7 +115,7 @@ def list(
     ``parent_job_id``, ``project_id``, ``project_name``, ``stage``, ``state``, ``task_id``,
     ``task_name``, ``type``, ``org``, ``org_id``.
 
-    Example:
+    Examples:
         >>> cvatfn.jobs.list(session, stage="validation").unwrap()
         ()
     """
@@ -133,7 +133,7 @@ def iterate(
 ) -> Iterator[Result[Job, CvatError]]:
     """Like :func:`list`, lazily.
 
-    Example:
+    Examples:
         >>> next(cvatfn.jobs.iterate(session), None) is None
         True
     """
@@ -145,7 +145,7 @@ def update(
 ) -> Result[Job, CvatError]:
     """Change a job's ``stage``, ``state`` or ``assignee``; the result is its new state.
 
-    Example:
+    Examples:
         >>> cvatfn.jobs.update(session, 1, {"stage": "review"}).failure().field
         'stage'
     """
@@ -155,7 +155,7 @@ def update(
 def remove(session: Session, job: int | Job) -> Result[None, CvatError]:
     """Delete a job (CVAT allows this for ground-truth jobs only).
 
-    Example:
+    Examples:
         >>> cvatfn.jobs.remove(session, "7").failure().message  # type: ignore[arg-type]
         'job must be an id (int) or an entity with an id, not str'
     """
@@ -165,7 +165,7 @@ def remove(session: Session, job: int | Job) -> Result[None, CvatError]:
 def fetch(session: Session, job: Job) -> Result[Job, CvatError]:
     """A fresh snapshot of ``job``; the given value is not changed.
 
-    Example:
+    Examples:
         >>> cvatfn.jobs.fetch(session, "nope").failure().field  # type: ignore[arg-type]
         'job'
     """
@@ -175,7 +175,7 @@ def fetch(session: Session, job: Job) -> Result[Job, CvatError]:
 def get_labels(session: Session, job: int | Job) -> Result[tuple[Label, ...], CvatError]:
     """The labels available in the job (its task's or project's).
 
-    Example:
+    Examples:
         >>> cvatfn.jobs.get_labels(session, 999).failure().status
         404
     """
@@ -187,7 +187,7 @@ def get_labels(session: Session, job: int | Job) -> Result[tuple[Label, ...], Cv
 def get_issues(session: Session, job: int | Job) -> Result[tuple[Issue, ...], CvatError]:
     """The issues raised in the job.
 
-    Example:
+    Examples:
         >>> cvatfn.jobs.get_issues(session, 999).unwrap()
         ()
     """
@@ -199,7 +199,7 @@ def get_issues(session: Session, job: int | Job) -> Result[tuple[Issue, ...], Cv
 def get_meta(session: Session, job: int | Job) -> Result[DataMeta, CvatError]:
     """The job's media metadata: its frame range, frame sizes and names, chunk size.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from pathlib import Path
         >>> from PIL import Image
@@ -220,7 +220,7 @@ def get_meta(session: Session, job: int | Job) -> Result[DataMeta, CvatError]:
 def get_frames_info(session: Session, job: int | Job) -> Result[tuple[FrameMeta, ...], CvatError]:
     """Name, width and height of each of the job's frames, in frame order.
 
-    Example:
+    Examples:
         >>> [(f.name, f.width) for f in cvatfn.jobs.get_frames_info(session, second).unwrap()]
         [('m2.png', 18), ('m3.png', 19)]
     """
@@ -232,7 +232,7 @@ def get_frame(
 ) -> Result[bytes, CvatError]:
     """The image bytes of one frame; ``frame_id`` is the task's frame number.
 
-    Example:
+    Examples:
         >>> import io
         >>> Image.open(io.BytesIO(cvatfn.jobs.get_frame(session, second, 3).unwrap())).size
         (19, 12)
@@ -247,7 +247,7 @@ def get_frame(
 def get_preview(session: Session, job: int | Job) -> Result[bytes, CvatError]:
     """The job's preview image.
 
-    Example:
+    Examples:
         >>> Image.open(io.BytesIO(cvatfn.jobs.get_preview(session, second).unwrap())).format
         'JPEG'
         >>> cvatfn.jobs.get_preview(session, "2").failure().field  # type: ignore[arg-type]
@@ -270,7 +270,7 @@ def download_chunk(
     Like :func:`cvatfn.tasks.download_chunk`: written through a temporary file, never over an
     existing file (``InvalidInput(field="path")``, nothing sent). The result is ``path``.
 
-    Example:
+    Examples:
         >>> import zipfile
         >>> chunk = cvatfn.jobs.download_chunk(session, second, 0, media / "job.zip").unwrap()
         >>> len(zipfile.ZipFile(chunk).namelist())  # the job's two frames
@@ -297,7 +297,7 @@ def download_frames(
 
     Like :func:`cvatfn.tasks.download_frames`.
 
-    Example:
+    Examples:
         >>> saved = cvatfn.jobs.download_frames(session, second, [3], outdir=media / "frames")
         >>> [Path(p).name for p in saved.unwrap()]
         ['frame_000003.png']
@@ -326,7 +326,7 @@ def remove_frames_by_ids(
     deleted frames, so this reads them and writes back the union. A frame outside the job is
     the server's ``BadRequest``.
 
-    Example:
+    Examples:
         >>> cvatfn.jobs.remove_frames_by_ids(session, second, [3]).unwrap().deleted_frames
         (3,)
         >>> cvatfn.jobs.remove_frames_by_ids(session, second, [2]).unwrap().deleted_frames
@@ -342,7 +342,7 @@ def restore_frames(
 ) -> Result[DataMeta, CvatError]:
     """Take frames of the job out of the deleted set; the result is the job's new metadata.
 
-    Example:
+    Examples:
         >>> cvatfn.jobs.restore_frames(session, second, [2, 3]).unwrap().deleted_frames
         ()
         >>> cvatfn.jobs.restore_frames(session, second, "2").failure().field
@@ -365,7 +365,7 @@ def export_dataset(
 
     Works like :func:`cvatfn.tasks.export_dataset`, for the job's frames only.
 
-    Example:
+    Examples:
         >>> cvatfn.jobs.export_dataset(session, 0, "CVAT for images 1.1", "out.zip").failure().field
         'job'
     """
@@ -395,7 +395,7 @@ def import_annotations(
 
     Works like :func:`cvatfn.tasks.import_annotations`, for the job's frames only.
 
-    Example:
+    Examples:
         >>> cvatfn.jobs.import_annotations(session, 1, "", "annotations.xml").failure().field
         'format_name'
     """
@@ -414,7 +414,7 @@ def import_annotations(
 def get_annotations(session: Session, job: int | Job) -> Result[LabeledData, CvatError]:
     """Every annotation of the job: its tags, shapes and tracks.
 
-    Example:
+    Examples:
         >>> from pathlib import Path
         >>> from PIL import Image
         >>> import tempfile
@@ -438,7 +438,7 @@ def set_annotations(
 
     Works like :func:`cvatfn.tasks.set_annotations`.
 
-    Example:
+    Examples:
         >>> from cvatfn import masks
         >>> blob = masks.Mask(left=1, top=2, rows=((True, True), (False, True)))
         >>> shape = masks.to_shape(blob, frame=0, label_id=dog).unwrap()
@@ -461,7 +461,7 @@ def update_annotations(
 
     Works like :func:`cvatfn.tasks.update_annotations`.
 
-    Example:
+    Examples:
         >>> tag = cvatfn.jobs.update_annotations(
         ...     session, job, {"tags": [{"frame": 0, "label_id": dog}]}, action="create"
         ... ).unwrap().tags[0]
@@ -486,7 +486,7 @@ def remove_annotations(
 
     Works like :func:`cvatfn.tasks.remove_annotations`.
 
-    Example:
+    Examples:
         >>> cvatfn.jobs.remove_annotations(session, job, ids={"shapes": [data.shapes[0].id]}
         ...                                ).unwrap()
         >>> cvatfn.jobs.get_annotations(session, job).unwrap().shapes

@@ -1,7 +1,7 @@
 """Labels: ``/api/labels``. Labels are created with their project or task (``labels`` in the
 spec or patch); this module reads, changes and removes them.
 
-Example:
+Examples:
     >>> import cvatfn
     >>> from cvatfn_fake import FakeServer
     >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -39,7 +39,7 @@ RESOURCE = Resource(
 def retrieve(session: Session, label: int | Label) -> Result[Label, CvatError]:
     """Get one label by id.
 
-    Example:
+    Examples:
         >>> cvatfn.labels.retrieve(session, 1).unwrap().name
         'cat'
     """
@@ -58,7 +58,7 @@ def list(
     """Labels that match. Equality filters: ``color``, ``job_id``, ``name``, ``parent``,
     ``parent_id``, ``project_id``, ``task_id``, ``type``, ``org``, ``org_id``.
 
-    Example:
+    Examples:
         >>> [label.name for label in cvatfn.labels.list(session, name="cat").unwrap()]
         ['cat']
     """
@@ -76,7 +76,7 @@ def iterate(
 ) -> Iterator[Result[Label, CvatError]]:
     """Like :func:`list`, lazily.
 
-    Example:
+    Examples:
         >>> [r.unwrap().name for r in cvatfn.labels.iterate(session)]
         ['cat']
     """
@@ -88,7 +88,7 @@ def update(
 ) -> Result[Label, CvatError]:
     """Change a label (name, color, attributes); the result is the new state.
 
-    Example:
+    Examples:
         >>> cvatfn.labels.update(session, 1, {"name": "kitten"}).unwrap().name
         'kitten'
     """
@@ -98,7 +98,7 @@ def update(
 def remove(session: Session, label: int | Label) -> Result[None, CvatError]:
     """Delete a label and every annotation that uses it.
 
-    Example:
+    Examples:
         >>> p2 = cvatfn.projects.create(session, {"name": "p2", "labels": [{"name": "tmp"}]})
         >>> tmp = cvatfn.labels.list(session, project_id=p2.unwrap().id).unwrap()[0]
         >>> cvatfn.labels.remove(session, tmp).unwrap() is None
@@ -110,7 +110,7 @@ def remove(session: Session, label: int | Label) -> Result[None, CvatError]:
 def fetch(session: Session, label: Label) -> Result[Label, CvatError]:
     """A fresh snapshot of ``label``.
 
-    Example:
+    Examples:
         >>> cat = cvatfn.labels.retrieve(session, 1).unwrap()
         >>> cvatfn.labels.fetch(session, cat).unwrap().name
         'kitten'

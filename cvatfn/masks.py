@@ -26,7 +26,7 @@ here needs numpy (give a numpy array as ``array.tolist()``). Every function retu
 ``Result``: a malformed bitmap, box or run-length list is an
 :class:`~cvatfn.errors.InvalidInput` failure naming what is wrong, never an exception.
 
-Example:
+Examples:
     >>> from cvatfn import masks
     >>> bitmap = [
     ...     [0, 0, 0, 0],
@@ -77,7 +77,7 @@ class Mask(msgspec.Struct, frozen=True, kw_only=True, gc=False):
     ``rows`` has one tuple per row of the box, each ``width`` booleans long. ``right`` and
     ``bottom`` are inclusive, as in CVAT's encoding.
 
-    Example:
+    Examples:
         >>> m = Mask(left=3, top=4, rows=((True, False), (True, True)))
         >>> (m.width, m.height, m.right, m.bottom, m.area)
         (2, 2, 4, 5, 3)
@@ -222,7 +222,7 @@ def from_bitmap(
     (``x1 <= x < x2``), as in ``cvat_sdk.masks.encode_mask``; fractional values are widened to
     whole pixels.
 
-    Example:
+    Examples:
         >>> from_bitmap([[0, 0, 0], [0, 1, 1]]).unwrap()
         Mask(left=1, top=1, rows=((True, True),))
         >>> from_bitmap([[0, 0, 0], [0, 1, 1]], bbox=[0, 0, 2, 2]).unwrap().rows
@@ -266,7 +266,7 @@ def to_points(mask: Mask, /) -> Result[tuple[float, ...], CvatError]:
 
     The box is the mask's own (it is not tightened).
 
-    Example:
+    Examples:
         >>> to_points(Mask(left=5, top=0, rows=((True, False, True),))).unwrap()
         (0.0, 1.0, 1.0, 1.0, 5.0, 0.0, 7.0, 0.0)
         >>> to_points(Mask(left=0, top=0, rows=())).failure().field
@@ -294,7 +294,7 @@ def encode(
 
     The pure-Python counterpart of ``cvat_sdk.masks.encode_mask(bitmap, bbox)``.
 
-    Example:
+    Examples:
         >>> encode([[1, 1], [1, 0]]).unwrap()
         (0.0, 3.0, 1.0, 0.0, 0.0, 1.0, 1.0)
         >>> encode([[0, 0], [0, 0]]).unwrap()  # nothing set: one background pixel
@@ -329,7 +329,7 @@ def decode(points: Sequence[float], /) -> Result[Mask, CvatError]:
     Fails with ``InvalidInput`` when there are fewer than five numbers, a number is negative or
     not whole, the box is inverted, or the runs do not add up to the box's pixel count.
 
-    Example:
+    Examples:
         >>> decode([0, 1, 1, 1, 5, 0, 7, 0]).unwrap()
         Mask(left=5, top=0, rows=((True, False, True),))
         >>> decode([2, 1, 0, 0, 1, 1]).failure().message
@@ -379,7 +379,7 @@ def to_bitmap(mask: Mask, /, *, image_width: int, image_height: int) -> Result[B
     The counterpart of ``cvat_sdk.masks.decode_mask``. A mask that does not fit in the image is
     ``InvalidInput``.
 
-    Example:
+    Examples:
         >>> to_bitmap(Mask(left=1, top=0, rows=((True,),)), image_width=3, image_height=2).unwrap()
         ((False, True, False), (False, False, False))
         >>> to_bitmap(Mask(left=3, top=0, rows=((True,),)), image_width=3, image_height=2
@@ -431,7 +431,7 @@ def to_shape(
 ) -> Result[LabeledShape, CvatError]:
     """A new ``LabeledShape`` of type ``mask`` (no id yet) holding ``mask``.
 
-    Example:
+    Examples:
         >>> shape = to_shape(Mask(left=0, top=0, rows=((True,),)), frame=2, label_id=7).unwrap()
         >>> (shape.type, shape.frame, shape.label_id, shape.points)
         ('mask', 2, 7, (0.0, 1.0, 0.0, 0.0, 0.0, 0.0))
@@ -465,7 +465,7 @@ def to_shape(
 def from_shape(shape: LabeledShape, /) -> Result[Mask, CvatError]:
     """The :class:`Mask` of a shape of type ``mask``; any other shape is ``InvalidInput``.
 
-    Example:
+    Examples:
         >>> box = LabeledShape(type="rectangle", frame=0, label_id=1, points=(0, 0, 2, 2))
         >>> from_shape(box).failure().field
         'type'

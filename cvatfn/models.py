@@ -163,7 +163,7 @@ class CvatModel(msgspec.Struct, frozen=True, kw_only=True):
 
     Decoding ignores unknown fields, and models compare by value.
 
-    Example:
+    Examples:
         >>> import msgspec
         >>> user = msgspec.json.decode(
         ...     b'{"id": 1, "username": "admin", "is_new_in_3_0": true}', type=BasicUser
@@ -183,7 +183,7 @@ class CvatWriteModel(
     Unknown fields are rejected and fields left at their default (normally ``UNSET``) are not
     encoded.
 
-    Example:
+    Examples:
         >>> import msgspec
         >>> msgspec.json.encode(TaskPatch(name="renamed", assignee_id=None))
         b'{"name":"renamed","assignee_id":null}'
@@ -651,7 +651,7 @@ class Project(CvatModel, frozen=True, kw_only=True):
 class Task(CvatModel, frozen=True, kw_only=True):
     """A task (``GET /api/tasks``).
 
-    Example:
+    Examples:
         >>> import msgspec
         >>> task = msgspec.json.decode(
         ...     b'{"id": 7, "name": "cars", "status": "annotation", "size": 10,'
@@ -818,7 +818,7 @@ class AnnotationFormats(CvatModel, frozen=True, kw_only=True):
     """The server's annotation formats (``GET /api/server/annotation/formats``, CVAT's
     ``DatasetFormats``).
 
-    Example:
+    Examples:
         >>> formats = AnnotationFormats(
         ...     importers=(AnnotationFormat(name="CVAT 1.1"),),
         ...     exporters=(AnnotationFormat(name="CVAT for images 1.1"),))
@@ -911,7 +911,7 @@ class AccessToken(CvatModel, frozen=True, kw_only=True):
 class Page(CvatModel, Generic[T], frozen=True, kw_only=True):
     """One page of a list endpoint.
 
-    Example:
+    Examples:
         >>> import msgspec
         >>> page = msgspec.json.decode(
         ...     b'{"count": 1, "next": null, "previous": null, "results": [{"id": 3}]}',
@@ -977,7 +977,7 @@ class LabeledShape(_Annotation, frozen=True, kw_only=True):
     ``points`` is flat (``[x1, y1, x2, y2, ...]``; run-length encoded for masks). Skeletons have
     ``type="skeleton"``, no points and one ``elements`` entry per skeleton point.
 
-    Example:
+    Examples:
         >>> import msgspec
         >>> box = LabeledShape(type=ShapeType.RECTANGLE, frame=0, label_id=3, points=(1, 2, 3, 4))
         >>> msgspec.json.encode(box)
@@ -1052,7 +1052,7 @@ class LabeledInterval(_Annotation, frozen=True, kw_only=True):
 class LabeledData(_Annotation, frozen=True, kw_only=True):
     """All annotations of a job or task (``GET/PUT/PATCH .../annotations``).
 
-    Example:
+    Examples:
         >>> import msgspec
         >>> data = LabeledData(tags=(LabeledImage(label_id=1, frame=0),))
         >>> msgspec.json.encode(data)
@@ -1104,7 +1104,7 @@ class SublabelSpec(CvatWriteModel, frozen=True, kw_only=True):
 class LabelSpec(CvatWriteModel, frozen=True, kw_only=True):
     """A new label, in ``ProjectSpec.labels`` or ``TaskSpec.labels`` (``PatchedLabelRequest``).
 
-    Example:
+    Examples:
         >>> import msgspec
         >>> msgspec.json.encode(LabelSpec(name="car", type=LabelType.RECTANGLE))
         b'{"name":"car","type":"rectangle"}'
@@ -1163,7 +1163,7 @@ class ProjectPatch(CvatWriteModel, frozen=True, kw_only=True):
 class TaskSpec(CvatWriteModel, frozen=True, kw_only=True):
     """A new task (``POST /api/tasks``, ``TaskWriteRequest``); its media go in :class:`DataParams`.
 
-    Example:
+    Examples:
         >>> import msgspec
         >>> msgspec.json.encode(TaskSpec(name="cars", labels=(LabelSpec(name="car"),)))
         b'{"name":"cars","labels":[{"name":"car"}]}'
@@ -1258,7 +1258,7 @@ class JobSpec(CvatWriteModel, frozen=True, kw_only=True):
 class JobPatch(CvatWriteModel, frozen=True, kw_only=True):
     """A change to a job (``PATCH /api/jobs/{id}``).
 
-    Example:
+    Examples:
         >>> import msgspec
         >>> msgspec.json.encode(JobPatch(stage=JobStage.VALIDATION, assignee=None))
         b'{"assignee":null,"stage":"validation"}'

@@ -3,7 +3,7 @@
 Work inside an organization by deriving a session with :func:`cvatfn.with_org`; objects
 created in that session belong to the organization.
 
-Example:
+Examples:
     >>> import cvatfn
     >>> from cvatfn_fake import FakeServer
     >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -68,7 +68,7 @@ def create(
 ) -> Result[Organization, CvatError]:
     """Create an organization; the caller becomes its owner.
 
-    Example:
+    Examples:
         >>> cvatfn.organizations.create(session, {"slug": "bad slug!"}).failure().field
         'slug'
     """
@@ -80,7 +80,7 @@ def retrieve(
 ) -> Result[Organization, CvatError]:
     """Get one organization by id.
 
-    Example:
+    Examples:
         >>> cvatfn.organizations.retrieve(session, org.id).unwrap().slug
         'lab'
     """
@@ -100,7 +100,7 @@ def list(
 
     Equality filters: ``name``, ``owner``, ``slug``.
 
-    Example:
+    Examples:
         >>> [o.slug for o in cvatfn.organizations.list(session).unwrap()]
         ['lab']
     """
@@ -118,7 +118,7 @@ def iterate(
 ) -> Iterator[Result[Organization, CvatError]]:
     """Like :func:`list`, lazily.
 
-    Example:
+    Examples:
         >>> [r.unwrap().slug for r in cvatfn.organizations.iterate(session)]
         ['lab']
     """
@@ -132,7 +132,7 @@ def update(
 ) -> Result[Organization, CvatError]:
     """Rename or describe an organization; the result is its new state.
 
-    Example:
+    Examples:
         >>> cvatfn.organizations.update(session, org, {"name": "Lab 2"}).unwrap().name
         'Lab 2'
     """
@@ -144,7 +144,7 @@ def remove(
 ) -> Result[None, CvatError]:
     """Delete an organization and everything in it.
 
-    Example:
+    Examples:
         >>> temp = cvatfn.organizations.create(session, {"slug": "temp"}).unwrap()
         >>> cvatfn.organizations.remove(session, temp).unwrap() is None
         True
@@ -155,7 +155,7 @@ def remove(
 def fetch(session: Session, organization: Organization) -> Result[Organization, CvatError]:
     """A fresh snapshot of ``organization``.
 
-    Example:
+    Examples:
         >>> cvatfn.organizations.fetch(session, org).unwrap().slug
         'lab'
     """
@@ -167,7 +167,7 @@ def get_memberships(
 ) -> Result[tuple[Membership, ...], CvatError]:
     """The organization's members and their roles (``organization`` or its slug).
 
-    Example:
+    Examples:
         >>> [(m.user.username, m.role) for m in
         ...  cvatfn.organizations.get_memberships(session, org).unwrap()]
         [('admin', 'owner')]
@@ -182,7 +182,7 @@ def update_membership(
 ) -> Result[Membership, CvatError]:
     """Change a member's role (``worker``, ``supervisor``, ``maintainer``).
 
-    Example:
+    Examples:
         >>> cvatfn.organizations.update_membership(session, 1, {"role": "boss"}).failure().field
         'role'
     """
@@ -192,7 +192,7 @@ def update_membership(
 def remove_membership(session: Session, membership: int | Membership) -> Result[None, CvatError]:
     """Remove a member from an organization.
 
-    Example:
+    Examples:
         >>> cvatfn.organizations.remove_membership(session, 99).failure().status
         404
     """
@@ -207,7 +207,7 @@ def invite(
 ) -> Result[Invitation, CvatError]:
     """Invite a user (by e-mail) into ``organization`` with a role.
 
-    Example:
+    Examples:
         >>> cvatfn.organizations.invite(session, org, {"role": "worker"}).failure().field
         'email'
     """

@@ -19,7 +19,7 @@ a :class:`ProgressRouter`, which turns the stream of snapshots into the calls of
 So a reporter sees well-nested ``start``/``update``/``finish`` triples, one per stage, and a
 progress bar can be drawn from them directly (:class:`TqdmReporter`).
 
-Example:
+Examples:
     >>> reporter = RecordingReporter()
     >>> router = ProgressRouter(reporter)
     >>> router.report("upload", 10, 20)
@@ -58,7 +58,7 @@ class ProgressReporter(Protocol):
     absolute, not a delta. A reporter must not raise: it is called from the middle of an
     operation.
 
-    Example:
+    Examples:
         >>> class Printer:
         ...     def start(self, stage: str, total: int | None) -> None: print("start", stage)
         ...     def update(self, stage: str, done: int) -> None: pass
@@ -88,7 +88,7 @@ ProgressCall: TypeAlias = tuple[str, str, int | None] | tuple[str, str]
 class RecordingReporter:
     """A reporter that records every call in :attr:`calls`, for tests and debugging.
 
-    Example:
+    Examples:
         >>> r = RecordingReporter()
         >>> r.start("download", 3); r.update("download", 3); r.finish("download")
         >>> r.calls
@@ -115,7 +115,7 @@ class RecordingReporter:
     def stages(self) -> list[str]:
         """The stages started, in order.
 
-        Example:
+        Examples:
             >>> r = RecordingReporter(); r.start("upload", None); r.stages()
             ['upload']
         """
@@ -124,7 +124,7 @@ class RecordingReporter:
     def updates(self, stage: str) -> list[int]:
         """The ``done`` values reported for ``stage``, in order.
 
-        Example:
+        Examples:
             >>> r = RecordingReporter(); r.update("upload", 5); r.updates("upload")
             [5]
         """
@@ -150,7 +150,7 @@ class TqdmReporter:
     arguments go to every ``tqdm(...)`` (for example ``file=sys.stdout``, ``leave=False``,
     ``disable=True``).
 
-    Example:
+    Examples:
         >>> import io
         >>> out = io.StringIO()
         >>> reporter = TqdmReporter(file=out, mininterval=0)
@@ -196,7 +196,7 @@ class ProgressRouter:
     This is what the runner uses; see the module docstring for the rules. A reporter that
     raises is not allowed to break the operation: its exception is swallowed.
 
-    Example:
+    Examples:
         >>> r = RecordingReporter()
         >>> router = ProgressRouter(r)
         >>> router.report("download", 0, None); router.report("download", 5, None)

@@ -4,7 +4,7 @@ Every function takes a :class:`~cvatfn.Session` first and returns a ``Result``; 
 raises. Functions that take a project accept the :class:`~cvatfn.models.Project` value or its
 id.
 
-Example:
+Examples:
     >>> import cvatfn
     >>> from cvatfn_fake import FakeServer
     >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -62,7 +62,7 @@ RESOURCE = Resource(
 def create(session: Session, spec: ProjectSpec | Mapping[str, Any]) -> Result[Project, CvatError]:
     """Create a project (with its labels) and return it.
 
-    Example:
+    Examples:
         >>> p1 = cvatfn.projects.create(session, {"name": "p1"}).unwrap()
         >>> p1.name
         'p1'
@@ -75,7 +75,7 @@ def create(session: Session, spec: ProjectSpec | Mapping[str, Any]) -> Result[Pr
 def retrieve(session: Session, project: int | Project) -> Result[Project, CvatError]:
     """Get one project by id.
 
-    Example:
+    Examples:
         >>> cvatfn.projects.retrieve(session, project.id).unwrap().name
         'animals'
     """
@@ -95,7 +95,7 @@ def list(
 
     Equality filters: ``assignee``, ``name``, ``owner``, ``status``, ``org``, ``org_id``.
 
-    Example:
+    Examples:
         >>> [p.name for p in cvatfn.projects.list(session, name="animals").unwrap()]
         ['animals']
     """
@@ -113,7 +113,7 @@ def iterate(
 ) -> Iterator[Result[Project, CvatError]]:
     """Like :func:`list`, lazily, one page at a time.
 
-    Example:
+    Examples:
         >>> [r.unwrap().name for r in cvatfn.projects.iterate(session, search="anim")]
         ['animals']
     """
@@ -125,7 +125,7 @@ def update(
 ) -> Result[Project, CvatError]:
     """Change a project; the result is the server's new state (``project`` is untouched).
 
-    Example:
+    Examples:
         >>> cvatfn.projects.update(session, project, {"name": "pets"}).unwrap().name
         'pets'
     """
@@ -135,7 +135,7 @@ def update(
 def remove(session: Session, project: int | Project) -> Result[None, CvatError]:
     """Delete a project and its tasks.
 
-    Example:
+    Examples:
         >>> p = cvatfn.projects.create(session, {"name": "tmp"}).unwrap()
         >>> cvatfn.projects.remove(session, p).unwrap() is None
         True
@@ -146,7 +146,7 @@ def remove(session: Session, project: int | Project) -> Result[None, CvatError]:
 def fetch(session: Session, project: Project) -> Result[Project, CvatError]:
     """A fresh snapshot of ``project``; the given value is not changed.
 
-    Example:
+    Examples:
         >>> cvatfn.projects.fetch(session, project).unwrap().name  # renamed above
         'pets'
         >>> project.name
@@ -158,7 +158,7 @@ def fetch(session: Session, project: Project) -> Result[Project, CvatError]:
 def get_tasks(session: Session, project: int | Project) -> Result[tuple[Task, ...], CvatError]:
     """The project's tasks.
 
-    Example:
+    Examples:
         >>> cvatfn.projects.get_tasks(session, project).unwrap()
         ()
     """
@@ -170,7 +170,7 @@ def get_tasks(session: Session, project: int | Project) -> Result[tuple[Task, ..
 def get_labels(session: Session, project: int | Project) -> Result[tuple[Label, ...], CvatError]:
     """The project's labels (top-level labels and skeletons; sublabels are nested).
 
-    Example:
+    Examples:
         >>> [label.name for label in cvatfn.projects.get_labels(session, project).unwrap()]
         ['cat', 'dog']
     """
@@ -182,7 +182,7 @@ def get_labels(session: Session, project: int | Project) -> Result[tuple[Label, 
 def get_preview(session: Session, project: int | Project) -> Result[bytes, CvatError]:
     """The project's preview image (its newest task's); ``NotFound`` while it has no tasks.
 
-    Example:
+    Examples:
         >>> cvatfn.projects.get_preview(session, project).failure().status
         404
     """
@@ -205,7 +205,7 @@ def export_dataset(
     Works like :func:`cvatfn.tasks.export_dataset`: ``path`` must not exist yet, and the file
     appears there only when it is complete.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from pathlib import Path
         >>> from PIL import Image
@@ -247,7 +247,7 @@ def import_dataset(
     ``conv_mask_to_poly`` asks the server to turn masks into polygons (its default) or not;
     it is sent only when given. ``progress`` sees the ``"upload"`` and ``"background"`` stages.
 
-    Example:
+    Examples:
         >>> empty = cvatfn.projects.create(session, {"name": "empty"}).unwrap()
         >>> cvatfn.projects.import_dataset(session, empty, "CVAT 1.1", dataset).unwrap()
         >>> [label.name for label in cvatfn.projects.get_labels(session, empty).unwrap()]
@@ -285,7 +285,7 @@ def create_from_dataset(
     sent. If the import fails after the project was created, the failure is returned and the
     project is left on the server.
 
-    Example:
+    Examples:
         >>> copy = cvatfn.projects.create_from_dataset(session, {"name": "pets again"},
         ...                                            dataset).unwrap()
         >>> copy.name, [label.name for label in cvatfn.projects.get_labels(session, copy).unwrap()]
@@ -339,7 +339,7 @@ def download_backup(
     ``lightweight=True`` leaves out media that tasks read from a cloud storage.
     :func:`create_from_backup` restores the file as a new project.
 
-    Example:
+    Examples:
         >>> backup = cvatfn.projects.download_backup(session, project,
         ...                                          folder / "pets-backup.zip").unwrap()
         >>> backup.name
@@ -362,7 +362,7 @@ def create_from_backup(
 
     The project is created in the session's organization context.
 
-    Example:
+    Examples:
         >>> restored = cvatfn.projects.create_from_backup(session, backup).unwrap()
         >>> restored.name, restored.id != project.id
         ('pets', True)

@@ -11,7 +11,7 @@ the final :class:`~cvatfn.models.Request`) or ``failed`` (a ``BackgroundFailed``
 server's message), or until ``Config.request_deadline`` has passed (``DeadlineExceeded``).
 Sleeping and the clock are effects, so against the fake server a wait costs no wall time.
 
-Example:
+Examples:
     >>> import cvatfn
     >>> from cvatfn_fake import FakeServer
     >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -67,7 +67,7 @@ def _retrieve_flow(session: Session, rq_id: str) -> Flow[Result[Request, CvatErr
 def retrieve(session: Session, rq_id: str) -> Result[Request, CvatError]:
     """The current state of one background request.
 
-    Example:
+    Examples:
         >>> cvatfn.requests.retrieve(session, "no-such-request").failure().status
         404
     """
@@ -87,7 +87,7 @@ def list(
     Equality filters: ``action``, ``format``, ``job_id``, ``project_id``, ``status``,
     ``subresource``, ``target``, ``task_id``, ``org``, ``org_id``.
 
-    Example:
+    Examples:
         >>> cvatfn.requests.list(session, status="failed").unwrap()
         ()
     """
@@ -104,7 +104,7 @@ def iterate(
 ) -> Iterator[Result[Request, CvatError]]:
     """Like :func:`list`, lazily.
 
-    Example:
+    Examples:
         >>> next(cvatfn.requests.iterate(session), None) is None
         True
     """
@@ -114,7 +114,7 @@ def iterate(
 def cancel(session: Session, rq_id: str) -> Result[None, CvatError]:
     """Ask the server to cancel a queued or running background request.
 
-    Example:
+    Examples:
         >>> cvatfn.requests.cancel(session, "no-such-request").failure().status
         404
     """
@@ -182,7 +182,7 @@ def wait(
     ``progress`` sees the ``"background"`` stage: the server's percentage, of 100, at each
     poll that reports one.
 
-    Example:
+    Examples:
         >>> cvatfn.requests.wait(session, "no-such-request").failure().status
         404
     """

@@ -4,7 +4,7 @@
 unknown" because of the library's higher-kinded types. These helpers say the same thing with
 plain generics, so pipelines type-check cleanly under both mypy and pyright.
 
-Example:
+Examples:
     >>> from returns.result import Failure, Success
     >>> and_then(Success(2), lambda n: Success(n * 10))
     <Success: 20>
@@ -33,7 +33,7 @@ E = TypeVar("E")
 def and_then(result: Result[T, E], function: Callable[[T], Result[U, E]]) -> Result[U, E]:
     """Apply ``function`` to a success value; pass a failure through unchanged.
 
-    Example:
+    Examples:
         >>> import cvatfn
         >>> from cvatfn_fake import FakeServer
         >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -53,7 +53,7 @@ def collect(results: Iterable[Result[T, E]]) -> Result[tuple[T, ...], E]:
 
     This turns the lazy ``iterate`` stream into one ``Result``, stopping at the first failure.
 
-    Example:
+    Examples:
         >>> import cvatfn
         >>> from cvatfn_fake import FakeServer
         >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),

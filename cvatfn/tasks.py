@@ -3,7 +3,7 @@
 Every function takes a :class:`~cvatfn.Session` first and returns a ``Result``; nothing
 raises. Functions that take a task accept the :class:`~cvatfn.models.Task` value or its id.
 
-Example:
+Examples:
     >>> import cvatfn
     >>> from cvatfn_fake import FakeServer
     >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -121,7 +121,7 @@ def create(session: Session, spec: TaskSpec | Mapping[str, Any]) -> Result[Task,
     A task inside a project uses the project's labels; giving both ``project_id`` and
     ``labels`` is an ``InvalidInput`` failure, and nothing is sent.
 
-    Example:
+    Examples:
         >>> cvatfn.tasks.create(session, {"name": "empty"}).unwrap().status
         'annotation'
         >>> cvatfn.tasks.create(session, {"name": 5}).failure().field
@@ -153,7 +153,7 @@ def _task_spec(value: object) -> Result[TaskSpec, CvatError]:
 def retrieve(session: Session, task: int | Task) -> Result[Task, CvatError]:
     """Get one task by id.
 
-    Example:
+    Examples:
         >>> cvatfn.tasks.retrieve(session, task.id).unwrap().name
         't'
     """
@@ -175,7 +175,7 @@ def list(
     ``owner``, ``project_id``, ``project_name``, ``status``, ``subset``, ``tracker_link``,
     ``validation_mode``, ``org``, ``org_id``. An unknown filter is ``InvalidInput``.
 
-    Example:
+    Examples:
         >>> [t.name for t in cvatfn.tasks.list(session, name="t").unwrap()]
         ['t']
         >>> cvatfn.tasks.list(session, colour="red").failure().field
@@ -195,7 +195,7 @@ def iterate(
 ) -> Iterator[Result[Task, CvatError]]:
     """Like :func:`list`, lazily: one page is fetched when the previous one is used up.
 
-    Example:
+    Examples:
         >>> [r.unwrap().name for r in cvatfn.tasks.iterate(session, sort="-id")]
         ['empty', 't']
     """
@@ -207,7 +207,7 @@ def update(
 ) -> Result[Task, CvatError]:
     """Change a task; the result is the server's new state (``task`` itself is untouched).
 
-    Example:
+    Examples:
         >>> renamed = cvatfn.tasks.update(session, task, {"name": "renamed"}).unwrap()
         >>> (renamed.name, task.name)
         ('renamed', 't')
@@ -218,7 +218,7 @@ def update(
 def remove(session: Session, task: int | Task) -> Result[None, CvatError]:
     """Delete a task with its data and annotations.
 
-    Example:
+    Examples:
         >>> doomed = cvatfn.tasks.create(session, {"name": "doomed"}).unwrap()
         >>> cvatfn.tasks.remove(session, doomed).unwrap() is None
         True
@@ -231,7 +231,7 @@ def remove(session: Session, task: int | Task) -> Result[None, CvatError]:
 def fetch(session: Session, task: Task) -> Result[Task, CvatError]:
     """A fresh snapshot of ``task``; the given value is not changed.
 
-    Example:
+    Examples:
         >>> fresh = cvatfn.tasks.fetch(session, task).unwrap()
         >>> (fresh.name, task.name)  # renamed above; the old value is unchanged
         ('renamed', 't')
@@ -242,7 +242,7 @@ def fetch(session: Session, task: Task) -> Result[Task, CvatError]:
 def get_jobs(session: Session, task: int | Task) -> Result[tuple[Job, ...], CvatError]:
     """The task's jobs, in id order.
 
-    Example:
+    Examples:
         >>> cvatfn.tasks.get_jobs(session, task).unwrap()
         ()
     """
@@ -255,7 +255,7 @@ def get_jobs(session: Session, task: int | Task) -> Result[tuple[Job, ...], Cvat
 def get_labels(session: Session, task: int | Task) -> Result[tuple[Label, ...], CvatError]:
     """The task's labels (its project's labels, for a task in a project).
 
-    Example:
+    Examples:
         >>> [label.name for label in cvatfn.tasks.get_labels(session, task).unwrap()]
         ['car']
     """
@@ -270,7 +270,7 @@ def get_meta(session: Session, task: int | Task) -> Result[DataMeta, CvatError]:
     A task without data has none (CVAT fails with a ``ServerError``). Examples with data are
     below, from :func:`get_frames_info` on.
 
-    Example:
+    Examples:
         >>> cvatfn.tasks.get_meta(session, 10**6).failure().status
         404
     """
@@ -283,7 +283,7 @@ def get_frame(
     """The image bytes of one frame of the task (``quality``: ``"original"`` or
     ``"compressed"``).
 
-    Example:
+    Examples:
         >>> import io, tempfile
         >>> from pathlib import Path
         >>> from PIL import Image
@@ -305,7 +305,7 @@ def get_frame(
 def get_preview(session: Session, task: int | Task) -> Result[bytes, CvatError]:
     """The task's preview image (a placeholder image when the task has no media).
 
-    Example:
+    Examples:
         >>> Image.open(io.BytesIO(cvatfn.tasks.get_preview(session, shot).unwrap())).format
         'JPEG'
     """
@@ -328,7 +328,7 @@ def download_chunk(
     replaced: that is ``InvalidInput(field="path")``, and nothing is sent. ``progress`` sees
     the ``"download"`` stage in bytes. The result is ``path``.
 
-    Example:
+    Examples:
         >>> import zipfile
         >>> chunk = cvatfn.tasks.download_chunk(session, shot, 0, media / "chunk0.zip").unwrap()
         >>> sorted(zipfile.ZipFile(chunk).namelist())[:2]
@@ -362,7 +362,7 @@ def download_frames(
     each one complete.
     ``progress`` sees the ``"frames"`` stage, counted in frames.
 
-    Example:
+    Examples:
         >>> saved = cvatfn.tasks.download_frames(session, shot, [0, 2], outdir=media / "out")
         >>> [Path(p).name for p in saved.unwrap()]
         ['frame_000000.png', 'frame_000002.png']
@@ -385,7 +385,7 @@ def download_frames(
 def get_frames_info(session: Session, task: int | Task) -> Result[tuple[FrameMeta, ...], CvatError]:
     """Name, width and height of every frame, in frame order (from ``data/meta``).
 
-    Example:
+    Examples:
         >>> info = cvatfn.tasks.get_frames_info(session, shot).unwrap()
         >>> [(f.name, f.width, f.height) for f in info]
         [('f0.png', 32, 24), ('f1.png', 32, 24), ('f2.png', 32, 24)]
@@ -405,7 +405,7 @@ def remove_frames_by_ids(
     the set and writes back the union. An id outside the task is ``InvalidInput`` and nothing
     is changed. See :func:`restore_frames` for the way back.
 
-    Example:
+    Examples:
         >>> cvatfn.tasks.remove_frames_by_ids(session, shot, [0]).unwrap().deleted_frames
         (0,)
         >>> cvatfn.tasks.remove_frames_by_ids(session, shot, [2]).unwrap().deleted_frames
@@ -421,7 +421,7 @@ def restore_frames(
 ) -> Result[DataMeta, CvatError]:
     """Take frames out of the deleted set; the result is the new metadata.
 
-    Example:
+    Examples:
         >>> cvatfn.tasks.restore_frames(session, shot, [0, 2]).unwrap().deleted_frames
         ()
     """
@@ -562,7 +562,7 @@ def upload_data(
     ``use_cache``, ``copy_data``, ``job_file_mapping``, ``filename_pattern``,
     ``validation_params``, ...); an unknown one is ``InvalidInput``, never silently dropped.
 
-    Example:
+    Examples:
         >>> cvatfn.tasks.upload_data(session, task, ["missing.png"]).failure().field
         'resources[0]'
     """
@@ -601,7 +601,7 @@ def create_from_data(
     ``Config.max_request_size``. If the upload or processing fails after the task was
     created, the failure is returned and the (empty) task is left on the server.
 
-    Example:
+    Examples:
         >>> from pathlib import Path
         >>> from PIL import Image
         >>> import tempfile
@@ -645,7 +645,7 @@ def create_from_data(
 def get_annotations(session: Session, task: int | Task) -> Result[LabeledData, CvatError]:
     """Every annotation of the task: the union of its jobs' tags, shapes and tracks.
 
-    Example:
+    Examples:
         >>> cat = cvatfn.tasks.get_labels(session, t).unwrap()[0].id
         >>> cvatfn.tasks.get_annotations(session, t).unwrap().shapes
         ()
@@ -663,7 +663,7 @@ def set_annotations(
     checked against CVAT's request schema first: an unknown field, a wrong type or a value
     out of range is ``InvalidInput`` naming it, and nothing is sent.
 
-    Example:
+    Examples:
         >>> box = {"type": "rectangle", "frame": 0, "label_id": cat, "points": [1, 2, 30, 40]}
         >>> data = cvatfn.tasks.set_annotations(
         ...     session, t, {"shapes": [box], "tags": [{"frame": 1, "label_id": cat}]}).unwrap()
@@ -691,7 +691,7 @@ def update_annotations(
     needs one (else ``InvalidInput``); a task hands each object to the job that holds its
     frame, so send the objects as the server gave them.
 
-    Example:
+    Examples:
         >>> created = cvatfn.tasks.update_annotations(
         ...     session, t, {"shapes": [{**box, "frame": 1}]}, action="create").unwrap()
         >>> moved = msgspec.structs.replace(created.shapes[0], points=(2, 3, 31, 41))
@@ -720,7 +720,7 @@ def remove_annotations(
     id that is not there is ``InvalidInput`` and nothing is removed; empty ``ids`` remove
     nothing and send nothing.
 
-    Example:
+    Examples:
         >>> cvatfn.tasks.remove_annotations(session, t, ids={"shapes": [moved.id]}).unwrap()
         >>> [s.frame for s in cvatfn.tasks.get_annotations(session, t).unwrap().shapes]
         [0]
@@ -752,7 +752,7 @@ def export_dataset(
     waited for like :func:`cvatfn.requests.wait`; ``progress`` sees the ``"background"`` and
     ``"download"`` stages.
 
-    Example:
+    Examples:
         >>> box = {"type": "rectangle", "frame": 0, "label_id": cat, "points": [1, 2, 30, 40]}
         >>> _ = cvatfn.tasks.set_annotations(session, t, {"shapes": [box]}).unwrap()
         >>> exported = cvatfn.tasks.export_dataset(session, t, "CVAT for images 1.1",
@@ -792,7 +792,7 @@ def import_annotations(
     (its default) or not. Both are sent only when given. The file goes over CVAT's upload
     protocol (TUS); ``progress`` sees the ``"upload"`` and ``"background"`` stages.
 
-    Example:
+    Examples:
         >>> cvatfn.tasks.import_annotations(session, t, "CVAT 1.1", exported,
         ...                                 import_mode="append").unwrap()
         >>> [s.points for s in cvatfn.tasks.get_annotations(session, t).unwrap().shapes]
@@ -831,7 +831,7 @@ def download_backup(
     ``lightweight=True`` leaves out media that the task reads from a cloud storage.
     :func:`create_from_backup` restores the file as a new task.
 
-    Example:
+    Examples:
         >>> backup = cvatfn.tasks.download_backup(session, t, folder / "t-backup.zip").unwrap()
         >>> backup.name
         't-backup.zip'
@@ -851,7 +851,7 @@ def create_from_backup(
 
     The task is created in the session's organization context.
 
-    Example:
+    Examples:
         >>> restored = cvatfn.tasks.create_from_backup(session, backup).unwrap()
         >>> (restored.name, restored.size) == (t.name, t.size) and restored.id != t.id
         True

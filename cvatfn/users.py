@@ -1,6 +1,6 @@
 """Users: ``/api/users``.
 
-Example:
+Examples:
     >>> import cvatfn
     >>> from cvatfn_fake import FakeServer
     >>> session = cvatfn.connect("http://localhost", credentials=("admin", "admin"),
@@ -37,7 +37,7 @@ RESOURCE = Resource(
 def retrieve_current_user(session: Session) -> Result[User, CvatError]:
     """The user this session is logged in as (``/api/users/self``).
 
-    Example:
+    Examples:
         >>> cvatfn.users.retrieve_current_user(session).unwrap().is_superuser
         True
     """
@@ -48,7 +48,7 @@ def retrieve_current_user(session: Session) -> Result[User, CvatError]:
 def retrieve(session: Session, user: int | User | BasicUser) -> Result[User, CvatError]:
     """Get one user by id.
 
-    Example:
+    Examples:
         >>> cvatfn.users.retrieve(session, 1).unwrap().username
         'admin'
     """
@@ -67,7 +67,7 @@ def list(
     """Every user that matches. Equality filters: ``first_name``, ``is_active``,
     ``last_name``, ``username``, ``org``, ``org_id``.
 
-    Example:
+    Examples:
         >>> [u.username for u in cvatfn.users.list(session, username="admin").unwrap()]
         ['admin']
     """
@@ -85,7 +85,7 @@ def iterate(
 ) -> Iterator[Result[User, CvatError]]:
     """Like :func:`list`, lazily.
 
-    Example:
+    Examples:
         >>> [r.unwrap().username for r in cvatfn.users.iterate(session)]
         ['admin']
     """
@@ -97,7 +97,7 @@ def update(
 ) -> Result[User, CvatError]:
     """Change a user's profile fields; the result is the new state.
 
-    Example:
+    Examples:
         >>> cvatfn.users.update(session, 1, {"first_name": "Ada"}).unwrap().first_name
         'Ada'
     """
@@ -107,7 +107,7 @@ def update(
 def remove(session: Session, user: int | User | BasicUser) -> Result[None, CvatError]:
     """Delete a user (administrators only).
 
-    Example:
+    Examples:
         >>> cvatfn.users.remove(session, 42).failure().status
         404
     """
@@ -117,7 +117,7 @@ def remove(session: Session, user: int | User | BasicUser) -> Result[None, CvatE
 def fetch(session: Session, user: User) -> Result[User, CvatError]:
     """A fresh snapshot of ``user``.
 
-    Example:
+    Examples:
         >>> me = cvatfn.users.retrieve_current_user(session).unwrap()
         >>> cvatfn.users.fetch(session, me).unwrap().id == me.id
         True

@@ -19,7 +19,7 @@ deterministic: interaction ``i`` (from 0) is stamped ``i`` seconds after the Uni
 (``1970-01-01T00:00:00Z``, ``1970-01-01T00:00:01Z``, ...). The same log always gives the
 same cassette, and the order of the interactions stays visible in their stamps.
 
-Example:
+Examples:
     >>> from cvatfn.http import HttpRequest
     >>> from cvatfn_fake import FakeServer
     >>> server = FakeServer()
@@ -60,7 +60,7 @@ def from_log(
     ``base_url`` is the origin to replace by :data:`~cvatfn_cassette.CASSETTE_BASE`
     (default: each request's own origin).
 
-    Example:
+    Examples:
         >>> from cvatfn.http import HttpRequest, HttpResponse
         >>> log = [(HttpRequest("POST", "http://localhost/api/auth/login", (),
         ...                     b'{"username":"admin","password":"admin"}'),

@@ -42,7 +42,7 @@ headers and everywhere in text bodies (JSON, ``text/*``, XML): DRF's absolute
 query string. :func:`localise_host` does the reverse on a replayed response, for the base URL
 the replaying client uses.
 
-Example:
+Examples:
     >>> from cvatfn.http import HttpRequest, HttpResponse
     >>> from cvatfn_cassette._format import RecordedRequest, RecordedResponse
     >>> interaction = Interaction(
@@ -105,7 +105,7 @@ _URL_HEADERS = frozenset(
 def placeholder(name: str) -> str:
     """The stable text that stands for the secret called ``name``.
 
-    Example:
+    Examples:
         >>> placeholder("sessionid")
         '<SECRET:sessionid>'
     """
@@ -116,7 +116,7 @@ def placeholder(name: str) -> str:
 def redact(interaction: Interaction) -> Interaction:
     """``interaction`` with every secret replaced by its placeholder.
 
-    Example:
+    Examples:
         >>> from cvatfn_cassette._format import Body, RecordedRequest, RecordedResponse
         >>> login = Interaction(
         ...     RecordedRequest("POST", "http://h/api/auth/login",
@@ -146,7 +146,7 @@ def redact_request(request: RecordedRequest) -> RecordedRequest:
     A matcher that compares bodies can apply this to a live request, so that a login matches
     its redacted recording.
 
-    Example:
+    Examples:
         >>> from cvatfn_cassette._format import Body
         >>> redact_request(RecordedRequest("GET", "http://h/api/users/self",
         ...     (("authorization", "Token 0123abcd"), ("X-CSRFToken", "m4sk3d")), Body())).headers
@@ -167,7 +167,7 @@ def redact_request(request: RecordedRequest) -> RecordedRequest:
 def redact_response(response: RecordedResponse, request: RecordedRequest) -> RecordedResponse:
     """``response`` (the answer to ``request``) with cookies and token keys replaced.
 
-    Example:
+    Examples:
         >>> from cvatfn_cassette._format import Body
         >>> create = RecordedRequest("POST", "http://h/api/auth/access_tokens", (), Body())
         >>> answer = RecordedResponse(201, (), Body(b'{"id":1,"value":"tok3n"}'))
@@ -269,7 +269,7 @@ def _rewrite_json(body: bytes, change: Callable[[object], object]) -> bytes:
 def normalise_host(interaction: Interaction, base_url: str) -> Interaction:
     """``interaction`` with the recording server's origin replaced by :data:`CASSETTE_BASE`.
 
-    Example:
+    Examples:
         >>> from cvatfn_cassette._format import Body, RecordedRequest, RecordedResponse
         >>> moved = normalise_host(Interaction(
         ...     RecordedRequest("GET", "http://127.0.0.1:8123/api/requests/1", (), Body()),
@@ -319,7 +319,7 @@ def normalise_host(interaction: Interaction, base_url: str) -> Interaction:
 def localise_host(response: HttpResponse, base_url: str) -> HttpResponse:
     """A replayed ``response`` with :data:`CASSETTE_BASE` replaced by ``base_url``'s origin.
 
-    Example:
+    Examples:
         >>> from cvatfn.http import HttpResponse
         >>> answer = HttpResponse(200, (("Content-Type", "application/json"),),
         ...                       b'{"url":"http://cvat.cassette/api/tasks/1"}')

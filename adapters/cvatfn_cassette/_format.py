@@ -56,7 +56,7 @@ The ``repr`` of a recorded request or response hides the values of ``Authorizati
 ``Cookie``, ``Set-Cookie`` and ``X-CSRFToken``, like :class:`~cvatfn.http.HttpRequest`'s, so a
 recording that has not been filtered yet cannot leak through a log or an assertion message.
 
-Example:
+Examples:
     >>> from cvatfn.http import HttpRequest, HttpResponse
     >>> interaction = Interaction(
     ...     RecordedRequest.of(HttpRequest("GET", "http://cvat.cassette/api/server/about")),
@@ -126,7 +126,7 @@ class Body:
     Equal bodies have equal bytes. How a body is stored on disk (text, JSON or base64) is
     decided from the bytes alone, so it never changes what is read back.
 
-    Example:
+    Examples:
         >>> Body(b"\\x89PNG") == Body(b"\\x89PNG")
         True
         >>> Body(b"").data
@@ -163,7 +163,7 @@ class Body:
 class RecordedRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A request as it is stored in a cassette.
 
-    Example:
+    Examples:
         >>> from cvatfn.http import HttpRequest
         >>> request = HttpRequest("POST", "http://cvat.cassette/api/tasks", (), b"{}")
         >>> RecordedRequest.of(request).to_http() == request
@@ -188,7 +188,7 @@ class RecordedRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def of(cls, request: HttpRequest) -> RecordedRequest:
         """The recorded form of ``request`` (headers kept as given).
 
-        Example:
+        Examples:
             >>> from cvatfn.http import HttpRequest
             >>> RecordedRequest.of(HttpRequest("GET", "http://h/api/tasks")).uri
             'http://h/api/tasks'
@@ -198,7 +198,7 @@ class RecordedRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def to_http(self) -> HttpRequest:
         """The :class:`~cvatfn.http.HttpRequest` this records.
 
-        Example:
+        Examples:
             >>> RecordedRequest("GET", "http://h/", (), Body()).to_http().method
             'GET'
         """
@@ -208,7 +208,7 @@ class RecordedRequest(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class RecordedResponse(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A response as it is stored in a cassette.
 
-    Example:
+    Examples:
         >>> from cvatfn.http import HttpResponse
         >>> response = HttpResponse(404, (("Content-Type", "text/html"),), b"<h1>no</h1>")
         >>> RecordedResponse.of(response).to_http() == response
@@ -229,7 +229,7 @@ class RecordedResponse(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def of(cls, response: HttpResponse) -> RecordedResponse:
         """The recorded form of ``response`` (headers kept as given).
 
-        Example:
+        Examples:
             >>> from cvatfn.http import HttpResponse
             >>> RecordedResponse.of(HttpResponse(204)).status
             204
@@ -239,7 +239,7 @@ class RecordedResponse(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def to_http(self) -> HttpResponse:
         """The :class:`~cvatfn.http.HttpResponse` this records.
 
-        Example:
+        Examples:
             >>> RecordedResponse(200, (), Body(b"ok")).to_http().body
             b'ok'
         """
@@ -249,7 +249,7 @@ class RecordedResponse(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class Interaction(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One recorded exchange: a request, its response and when it was recorded.
 
-    Example:
+    Examples:
         >>> Interaction(RecordedRequest("GET", "http://h/", (), Body()),
         ...             RecordedResponse(204, (), Body()), "2026-01-01T00:00:00Z").recorded_at
         '2026-01-01T00:00:00Z'
@@ -263,7 +263,7 @@ class Interaction(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class Cassette(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """A recorded sequence of interactions, as one frozen value.
 
-    Example:
+    Examples:
         >>> Cassette(FORMAT_VERSION, RECORDED_WITH, ()).interactions
         ()
     """
@@ -276,7 +276,7 @@ class Cassette(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 class CassetteError(msgspec.Struct, frozen=True):
     """Why a cassette could not be read or written: the file and the problem.
 
-    Example:
+    Examples:
         >>> error = decode(b'{"version": 2}', path="tests/cassettes/t.json").failure()
         >>> print(error)
         tests/cassettes/t.json: unknown cassette version 2 (this cvatfn_cassette reads version 1)
@@ -299,7 +299,7 @@ def iso_timestamp(seconds: float | None = None) -> str:
 
     Whole seconds print without a fraction; anything finer prints in microseconds.
 
-    Example:
+    Examples:
         >>> iso_timestamp(0)
         '1970-01-01T00:00:00Z'
         >>> iso_timestamp(1.5)
@@ -454,7 +454,7 @@ def encode(cassette: Cassette) -> bytes:
     surrogates), which no transport produces; :func:`dump` reports that as a
     :class:`CassetteError`.
 
-    Example:
+    Examples:
         >>> print(encode(Cassette(1, "me", ())).decode())
         {
           "version": 1,
@@ -473,7 +473,7 @@ def encode(cassette: Cassette) -> bytes:
 def decode(data: bytes, *, path: str = "<memory>") -> Result[Cassette, CassetteError]:
     """Read a cassette from the bytes of a cassette file; never raises.
 
-    Example:
+    Examples:
         >>> decode(b'{"version": 1, "recorded_with": "x", "interactions": []}').unwrap()
         Cassette(version=1, recorded_with='x', interactions=())
         >>> print(decode(b'{"version": 1', path="c.json").failure())
@@ -523,7 +523,7 @@ def _utf8_problem(data: bytes) -> str:
 def load(path: str | os.PathLike[str]) -> Result[Cassette, CassetteError]:
     """Read the cassette file at ``path``; never raises.
 
-    Example:
+    Examples:
         >>> print(load("no/such/cassette.json").failure())
         no/such/cassette.json: the cassette does not exist
     """
@@ -542,7 +542,7 @@ def load(path: str | os.PathLike[str]) -> Result[Cassette, CassetteError]:
 def dump(cassette: Cassette, path: str | os.PathLike[str]) -> Result[None, CassetteError]:
     """Write ``cassette`` to ``path`` atomically, creating parent directories; never raises.
 
-    Example:
+    Examples:
         >>> import tempfile, pathlib
         >>> target = pathlib.Path(tempfile.mkdtemp()) / "sub" / "c.json"
         >>> dump(Cassette(1, "me", ()), target)

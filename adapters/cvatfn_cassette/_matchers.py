@@ -26,7 +26,7 @@ The built-in matchers:
 
 :data:`DEFAULT_MATCHERS` is ``(method, path, query)``, vcrpy's default without the host.
 
-Example:
+Examples:
     >>> from cvatfn.http import HttpRequest
     >>> from cvatfn_cassette import RecordedRequest
     >>> recorded = RecordedRequest.of(HttpRequest("GET", "http://cvat.cassette/api/tasks?page=2"))
@@ -71,7 +71,7 @@ _SHOWN = 60
 def matcher_name(matcher: Matcher) -> str:
     """The name a miss report gives ``matcher``: its ``__name__``, else its ``repr``.
 
-    Example:
+    Examples:
         >>> matcher_name(query), matcher_name(lambda request, recorded: None)
         ('query', '<lambda>')
     """
@@ -82,7 +82,7 @@ def matcher_name(matcher: Matcher) -> str:
 def method(request: HttpRequest, recorded: RecordedRequest) -> str | None:
     """Match the HTTP method, case-insensitively.
 
-    Example:
+    Examples:
         >>> recorded = RecordedRequest.of(HttpRequest("POST", "http://cvat.cassette/api/tasks"))
         >>> method(HttpRequest("GET", "http://h/api/tasks"), recorded)
         'method GET != POST'
@@ -109,7 +109,7 @@ def _path_of(url: str) -> str:
 def path(request: HttpRequest, recorded: RecordedRequest) -> str | None:
     """Match the URL path, percent-decoded; the scheme, host and port do not count.
 
-    Example:
+    Examples:
         >>> recorded = RecordedRequest.of(HttpRequest("GET", "http://cvat.cassette/api/tasks/1"))
         >>> path(HttpRequest("GET", "https://other:8443/api/tasks/1"), recorded) is None
         True
@@ -133,7 +133,7 @@ def query(request: HttpRequest, recorded: RecordedRequest) -> str | None:
 
     The reason shows only the pairs that differ, the live request's first.
 
-    Example:
+    Examples:
         >>> recorded = RecordedRequest.of(HttpRequest("GET", "http://c/api/tasks?a=1&b=2&b=3"))
         >>> query(HttpRequest("GET", "http://c/api/tasks?b=3&a=1&b=2"), recorded) is None
         True
@@ -215,7 +215,7 @@ def _bytes_difference(a: bytes, b: bytes) -> str:
 def json_body(request: HttpRequest, recorded: RecordedRequest) -> str | None:
     """Match bodies as JSON values when both are JSON (normalised), else as exact bytes.
 
-    Example:
+    Examples:
         >>> recorded = RecordedRequest.of(
         ...     HttpRequest("POST", "http://c/api/tasks", body=b'{"name": "a", "labels": []}'))
         >>> json_body(HttpRequest("POST", "http://c/api/tasks",
@@ -239,7 +239,7 @@ def json_body(request: HttpRequest, recorded: RecordedRequest) -> str | None:
 def body(request: HttpRequest, recorded: RecordedRequest) -> str | None:
     """Match the exact body bytes.
 
-    Example:
+    Examples:
         >>> recorded = RecordedRequest.of(HttpRequest("PATCH", "http://c/x", body=b"abc"))
         >>> body(HttpRequest("PATCH", "http://c/x", body=b"abd"), recorded)
         'body differs: 3 bytes vs 3, first difference at byte 2'

@@ -52,7 +52,7 @@ called on leaving a ``with`` block) writes the cassette atomically with ``dump``
 was recorded, and always in mode ``all``. The transports answer through ``handle`` only; the
 runner falls back to it for downloads, cutting the body into pieces.
 
-Example:
+Examples:
     >>> import os, tempfile
     >>> import cvatfn
     >>> from cvatfn_fake import FakeServer
@@ -127,7 +127,7 @@ _HINT = (
 class MissCandidate(msgspec.Struct, frozen=True, kw_only=True):
     """A recorded request close to one that nothing answered, and how it differs.
 
-    Example:
+    Examples:
         >>> c = MissCandidate(index=3, method="GET", uri="http://cvat.cassette/api/tasks?page=2",
         ...                   passed=("method", "path"), failed=(("query", "query differs"),))
         >>> c.summary()
@@ -153,7 +153,7 @@ class MissCandidate(msgspec.Struct, frozen=True, kw_only=True):
 class CassetteMiss(msgspec.Struct, frozen=True, kw_only=True):
     """A request that no recorded interaction could answer, with the closest candidates.
 
-    Example:
+    Examples:
         >>> miss = CassetteMiss(cassette="c.json", method="GET", url="http://h/api/tasks?page=3",
         ...                     match_on=("method", "path", "query"), recorded=1,
         ...                     candidates=(MissCandidate(index=0, method="GET",
@@ -509,7 +509,7 @@ class RecordingTransport(_CassetteTransport):
     than once. Call :meth:`close` (or use ``with``) to write the cassette; it returns a
     ``Result`` and leaving the ``with`` block raises ``OSError`` if the file cannot be written.
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> from cvatfn.http import HttpRequest
         >>> from cvatfn_fake import FakeServer
@@ -541,7 +541,7 @@ class RecordingTransport(_CassetteTransport):
 class ReplayTransport(_CassetteTransport):
     """A transport that only replays a cassette (mode ``none``); it never touches the network.
 
-    Example:
+    Examples:
         >>> import os, tempfile
         >>> from cvatfn.http import HttpRequest
         >>> replay = ReplayTransport(os.path.join(tempfile.mkdtemp(), "absent.json"))

@@ -104,7 +104,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def cassette_path(module_path: str | os.PathLike[str], test_name: str, cls: str | None) -> Path:
     """Where the cassette of a test lives, named as pytest-recording names it.
 
-    Example:
+    Examples:
         >>> cassette_path("tests/test_tasks.py", "test_list[a/b]", None).as_posix()
         'tests/cassettes/test_tasks/test_list[a-b].json'
         >>> cassette_path("tests/test_tasks.py", "test_get", "TestTasks").name
@@ -121,7 +121,7 @@ class CvatCassette:
     The fixture builds it from the test id, the command line and the marker; building one by
     hand works the same way.
 
-    Example:
+    Examples:
         >>> import tempfile
         >>> from cvatfn.http import HttpRequest
         >>> from cvatfn_fake import FakeServer

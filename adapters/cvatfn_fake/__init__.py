@@ -4,7 +4,7 @@ The server speaks CVAT's REST API through :class:`cvatfn.http.HttpRequest` /
 :class:`cvatfn.http.HttpResponse` values (``FakeServer.handle`` or ``FakeServer.transport()``)
 or over real HTTP (``serve``, ``python -m cvatfn_fake``).
 
-Example:
+Examples:
     >>> from cvatfn.http import HttpRequest
     >>> server = FakeServer()
     >>> server.transport().handle(HttpRequest("GET", "http://cvat/api/server/about")).status

@@ -409,7 +409,7 @@ def parse_labeled_data(data: Any) -> JsonDict:
 
     Returns ``{"version", "tags", "shapes", "tracks"}`` with every default filled in.
 
-    Example:
+    Examples:
         >>> parse_labeled_data({"tags": [{"frame": 0, "label_id": 1}]})["tags"]
         [{'id': None, 'label_id': 1, 'frame': 0, 'group': 0, 'source': 'manual', 'attributes': []}]
         >>> try:

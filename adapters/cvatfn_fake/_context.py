@@ -133,7 +133,7 @@ def django_path(raw_path: str) -> str:
     the bytes read as UTF-8, and bytes that are not UTF-8 escaped again, as Django's
     ``repercent_broken_unicode`` does.
 
-    Example:
+    Examples:
         >>> django_path("/api/requests/cXVldWU9aW1wb3J0%3D"), django_path("/caf%C3%A9/%FF")
         ('/api/requests/cXVldWU9aW1wb3J0=', '/café/%FF')
     """

@@ -25,7 +25,7 @@ NOT_AUTHENTICATED = "Authentication credentials were not provided."
 class ApiError(Exception):
     """An error response: status, JSON body (``None`` for no body) and extra headers.
 
-    Example:
+    Examples:
         >>> ApiError(404, {"detail": "Not found."}).status
         404
     """

@@ -118,7 +118,7 @@ def flag(ctx: Ctx, name: str, default: bool) -> bool:
 def request_id(**fields: object) -> str:
     """CVAT's readable request id: ``key=value`` pairs, ``.`` written ``~`` and spaces ``_``.
 
-    Example:
+    Examples:
         >>> request_id(action="export", target="task", target_id=1, format="COCO 1.0")
         'action=export&target=task&target_id=1&format=COCO_1~0'
     """
@@ -135,7 +135,7 @@ def parse_request_id(rq_id: str) -> dict[str, str]:
     """The fields of a readable request id (``~`` back to ``.``, ``_`` to a space in
     ``format``).
 
-    Example:
+    Examples:
         >>> parse_request_id("action=export&target=job&target_id=3&format=CVAT_1~1")["format"]
         'CVAT 1.1'
     """
@@ -154,7 +154,7 @@ def attachment_name(filename: str) -> str:
     """CVAT's ``make_attachment_file_name``: no quotes, slashes or control characters, runs
     of white space as one space.
 
-    Example:
+    Examples:
         >>> attachment_name('a/b "c"\\td.zip')
         'ab c d.zip'
     """

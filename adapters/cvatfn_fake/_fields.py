@@ -21,7 +21,7 @@ _MISSING = object()
 class Fields:
     """Collects field errors while reading ``data``.
 
-    Example:
+    Examples:
         >>> f = Fields({"name": ""}, partial=False)
         >>> _ = f.string("name", max_length=10)
         >>> f.errors

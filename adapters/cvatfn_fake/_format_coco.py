@@ -226,7 +226,7 @@ def write_coco(
 ) -> list[tuple[str, bytes]]:
     """``[(member name, JSON bytes)]``: ``annotations/instances_<subset>.json`` per subset.
 
-    Example:
+    Examples:
         >>> from ._formats import SourceFrame
         >>> frame = FrameAnnotations(SourceFrame(0, 0, "a.png", 4, 3))
         >>> name, body = write_coco([("default", [frame])], LabelSet([]))[0]
@@ -310,7 +310,7 @@ class CocoItem:
 def annotation_files(names: Iterable[str]) -> list[tuple[str, str]]:
     """``[(subset, member)]`` of the instances files among the archive members.
 
-    Example:
+    Examples:
         >>> annotation_files(["images/a.png", "annotations/instances_train.json"])
         [('train', 'annotations/instances_train.json')]
     """
@@ -343,7 +343,7 @@ def _int(value: Any, what: str) -> int:
 def read_coco(subset: str, data: bytes) -> list[CocoItem]:
     """The items (images with their annotations) of one COCO instances file.
 
-    Example:
+    Examples:
         >>> doc = {"categories": [{"id": 1, "name": "car"}], "images": [{"id": 1,
         ...     "file_name": "a.png", "width": 4, "height": 3}], "annotations": [{"id": 1,
         ...     "image_id": 1, "category_id": 1, "segmentation": [], "bbox": [0, 0, 2, 2],
@@ -430,7 +430,7 @@ _KINDS = {"bbox": "rectangle", "polygon": "polygon", "mask": "mask"}
 def to_imported(items: Sequence[CocoItem], matcher: FrameMatcher, into: Imported) -> None:
     """Add the annotations of ``items`` to ``into``, matching each image to a frame.
 
-    Example:
+    Examples:
         >>> item = CocoItem("default", "a.jpg", 4, 3,
         ...     [CocoAnnotation("bbox", "car", [0, 0, 2, 2], {"occluded": True}, 1)])
         >>> result = Imported()

@@ -177,7 +177,7 @@ def write_xml(
 ) -> bytes:
     """``annotations.xml`` of the ``CVAT for images 1.1`` format.
 
-    Example:
+    Examples:
         >>> from ._formats import SourceFrame
         >>> frame = FrameAnnotations(SourceFrame(0, 0, "a.png", 4, 3))
         >>> xml = write_xml([("task", [("id", "1")])], [frame], LabelSet([]), project=False)
@@ -280,7 +280,7 @@ def read_xml(
     ``track_frame`` maps a ``<track>`` shape's frame number to the target's frame (``None``
     drops the shape: it lies outside the task or job).
 
-    Example:
+    Examples:
         >>> xml = (b'<annotations><image id="0" name="a.png"><tag label="car" source="manual">'
         ...        b'</tag></image></annotations>')
         >>> read_xml(xml, FrameMatcher([(0, "a.png")]), lambda f: f).tags[0].label

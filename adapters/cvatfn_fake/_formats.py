@@ -56,7 +56,7 @@ JsonDict = dict[str, Any]
 class FormatSpec:
     """One entry of CVAT's format list (``DatasetFormat``).
 
-    Example:
+    Examples:
         >>> find_exporter("COCO 1.0").ext
         'ZIP'
     """
@@ -165,7 +165,7 @@ IMPORTERS: tuple[FormatSpec, ...] = (
 def find_exporter(name: str) -> FormatSpec | None:
     """The exporter called ``name`` (CVAT's display name), or ``None``.
 
-    Example:
+    Examples:
         >>> find_exporter("CVAT for images 1.1").enabled, find_exporter("YOLO 1.1").enabled
         (True, False)
         >>> find_exporter("CVAT XML 1.1") is None
@@ -177,7 +177,7 @@ def find_exporter(name: str) -> FormatSpec | None:
 def find_importer(name: str) -> FormatSpec | None:
     """The importer called ``name``, or ``None``.
 
-    Example:
+    Examples:
         >>> find_importer("CVAT 1.1").ext
         'XML, ZIP'
     """
@@ -187,7 +187,7 @@ def find_importer(name: str) -> FormatSpec | None:
 def formats_json() -> JsonDict:
     """The body of ``GET /api/server/annotation/formats``.
 
-    Example:
+    Examples:
         >>> [f["name"] for f in formats_json()["exporters"] if f["enabled"]]
         ['COCO 1.0', 'CVAT for images 1.1']
     """
@@ -217,7 +217,7 @@ class FormatError(Exception):
 class LabelSet:
     """The labels (and sublabels) of a task or project, by id and by name.
 
-    Example:
+    Examples:
         >>> car = Label(1, "car", "#ff0000", "any", [], None, 7, None)
         >>> LabelSet([car]).find("car").id
         1
@@ -277,7 +277,7 @@ def typed_attributes(labels: LabelSet, label_id: int, attributes: Iterable[JsonD
     """Every attribute of the label with its value (or default), typed like CVAT's
     ``_convert_attrs``: numbers become floats and checkboxes booleans.
 
-    Example:
+    Examples:
         >>> spec = Attribute(5, "parked", True, "checkbox", "false", ["false"])
         >>> car = Label(1, "car", "#ff0000", "any", [spec], None, 7, None)
         >>> typed_attributes(LabelSet([car]), 1, [{"spec_id": 5, "value": "true"}])
@@ -360,7 +360,7 @@ def interpolate(shapes: Sequence[JsonDict], end_frame: int) -> list[JsonDict]:
     keyframe. After the last keyframe the shape is copied to the end. A keyframe without a
     value for an attribute keeps the previous keyframe's. Each result has ``keyframe``.
 
-    Example:
+    Examples:
         >>> a = {"frame": 0, "type": "rectangle", "points": [0, 0, 10, 10], "outside": False,
         ...      "rotation": 0.0}
         >>> b = dict(a, frame=2, points=[2, 2, 12, 12])
@@ -486,7 +486,7 @@ def group_by_frame(
     index), all ordered by ``z_order``; frames not in ``frames`` (deleted, other jobs) are
     dropped.
 
-    Example:
+    Examples:
         >>> frame = SourceFrame(0, 0, "a.png", 4, 4)
         >>> data = {"tags": [], "shapes": [{"type": "points", "frame": 0, "label_id": 1,
         ...     "points": [1, 1]}], "tracks": []}
@@ -511,7 +511,7 @@ def group_by_frame(
 def strip_extension(name: str) -> str:
     """``a/b.png`` -> ``a/b`` (what CVAT calls an item id).
 
-    Example:
+    Examples:
         >>> strip_extension("dir/frame.1.png")
         'dir/frame.1'
     """
@@ -523,7 +523,7 @@ class FrameMatcher:
     """Finds the target frame of a dataset item, like CVAT's ``match_dm_item``: by path without
     extension, then by a unique path ending with it, then by the frame number the file gives.
 
-    Example:
+    Examples:
         >>> matcher = FrameMatcher([(0, "x/a.png"), (1, "x/b.png")])
         >>> matcher.match("x/a.jpg"), matcher.match("b.png"), matcher.match("zzz", "1")
         (0, 1, 1)
@@ -690,7 +690,7 @@ def resolve(labels: LabelSet, imported: Imported) -> JsonDict:
     Unknown attribute names are dropped and checkbox values lower-cased, as CVAT does; an
     unknown label is a :class:`FormatError`.
 
-    Example:
+    Examples:
         >>> car = Label(1, "car", "#ff0000", "any", [], None, 7, None)
         >>> data = resolve(LabelSet([car]), Imported(tags=[ImportedTag(0, "car")]))
         >>> data["tags"][0]["label_id"]
@@ -717,7 +717,7 @@ def remap_groups(groups: Sequence[int]) -> list[int]:
     """CVAT's import grouping: groups with a single member are dropped (0), the others are
     numbered 1, 2, ... in increasing order of their original id.
 
-    Example:
+    Examples:
         >>> remap_groups([7, 7, 3, 9, 0])
         [1, 1, 0, 0, 0]
     """
@@ -757,7 +757,7 @@ class Mask:
 def cvat_mask_decode(points: Sequence[float]) -> Mask:
     """A CVAT mask (``[rle..., left, top, right, bottom]``) as a :class:`Mask`.
 
-    Example:
+    Examples:
         >>> mask = cvat_mask_decode([1, 2, 1, 5, 5, 6, 6])
         >>> mask.left, mask.top, [list(r) for r in mask.rows]
         (5, 5, [[0, 1], [1, 0]])
@@ -783,7 +783,7 @@ def cvat_mask_decode(points: Sequence[float]) -> Mask:
 def cvat_mask_encode(mask: Mask) -> list[float]:
     """The CVAT encoding of ``mask`` (its bitmap trimmed to the set pixels).
 
-    Example:
+    Examples:
         >>> cvat_mask_encode(Mask(5, 5, [bytearray([0, 1]), bytearray([1, 0])]))
         [1.0, 2.0, 1.0, 5.0, 5.0, 6.0, 6.0]
     """
@@ -816,7 +816,7 @@ def coco_rle_encode(mask: Mask, height: int, width: int) -> list[int]:
     """COCO's uncompressed RLE counts of ``mask`` on a ``height`` x ``width`` image
     (column-major, starting with a run of zeros).
 
-    Example:
+    Examples:
         >>> coco_rle_encode(Mask(1, 0, [bytearray([1]), bytearray([1])]), 2, 2)
         [2, 2]
     """
@@ -849,7 +849,7 @@ def coco_rle_encode(mask: Mask, height: int, width: int) -> list[int]:
 def coco_rle_string_decode(text: str) -> list[int]:
     """Counts of COCO's compressed RLE string (pycocotools ``rleFrString``).
 
-    Example:
+    Examples:
         >>> coco_rle_string_decode("52203")
         [5, 2, 2, 2, 5]
     """
@@ -874,7 +874,7 @@ def coco_rle_string_decode(text: str) -> list[int]:
 def coco_rle_decode(counts: Sequence[int], height: int) -> Mask:
     """A :class:`Mask` (cropped to its pixels) from COCO RLE counts.
 
-    Example:
+    Examples:
         >>> mask = coco_rle_decode([2, 2], 2)
         >>> mask.left, mask.top, [list(r) for r in mask.rows]
         (1, 0, [[1], [1]])
@@ -906,7 +906,7 @@ def ellipse_mask(points: Sequence[float], rotation: float, height: int, width: i
     """Rasterise a CVAT ellipse (``cx, cy, right x, top y``) on the image, like the filled
     ellipse CVAT draws for COCO (pixel centres inside the rotated ellipse).
 
-    Example:
+    Examples:
         >>> ellipse_mask([2, 2, 3, 1], 0.0, 5, 5).area()
         5
     """
@@ -939,7 +939,7 @@ def ellipse_mask(points: Sequence[float], rotation: float, height: int, width: i
 def polygon_area(points: Sequence[float]) -> float:
     """Area of a polygon ``[x1, y1, x2, y2, ...]`` (shoelace).
 
-    Example:
+    Examples:
         >>> polygon_area([0, 0, 4, 0, 4, 3])
         6.0
     """
@@ -954,7 +954,7 @@ def polygon_area(points: Sequence[float]) -> float:
 def points_bbox(points: Sequence[float]) -> list[float]:
     """``[x, y, w, h]`` of the points ``[x1, y1, ...]``.
 
-    Example:
+    Examples:
         >>> points_bbox([1, 2, 4, 8, 3, 3])
         [1.0, 2.0, 3.0, 6.0]
     """

@@ -131,7 +131,7 @@ class _Handler(BaseHTTPRequestHandler):
 class ServerHandle:
     """A running HTTP front; use as a context manager or call :meth:`close`.
 
-    Example:
+    Examples:
         >>> import urllib.request
         >>> with serve(FakeServer()) as handle:
         ...     urllib.request.urlopen(handle.url + "/api/server/about").status
@@ -184,7 +184,7 @@ def serve(
     epoch) dates the answers; by default a :class:`FakeServer`'s own clock, else the wall
     clock.
 
-    Example:
+    Examples:
         >>> import urllib.request
         >>> class Counting:
         ...     def __init__(self, inner: Transport) -> None:

@@ -81,7 +81,7 @@ _ARCHIVES = {
 def media_kind(name: str) -> MediaKind:
     """Classify a file like CVAT's ``get_mime``.
 
-    Example:
+    Examples:
         >>> media_kind("a/b/frame_01.PNG"), media_kind("notes.txt")
         ('image', 'other')
     """
@@ -101,7 +101,7 @@ def media_kind(name: str) -> MediaKind:
 class ImageInfo:
     """What CVAT's Pillow reads of an image file: its format, ``Image.size`` and orientation.
 
-    Example:
+    Examples:
         >>> info = ImageInfo("JPEG", 640, 480, 6)
         >>> info.size  # what CVAT records: orientations above 4 swap the sides
         (480, 640)
@@ -128,7 +128,7 @@ class UnreadableImage(ValueError):
     """A file CVAT's Pillow does not open: ``exception`` is the exception class CVAT's request
     message names, and the text is its message.
 
-    Example:
+    Examples:
         >>> error = UnreadableImage("cannot identify image file 'a.png'")
         >>> error.report
         "PIL.UnidentifiedImageError: cannot identify image file 'a.png'\\n"
@@ -195,7 +195,7 @@ def image_info(data: bytes, name: str = "") -> ImageInfo:
     An image Pillow would not open (or whose EXIF block makes CVAT fail) raises
     :class:`UnreadableImage`, a ``ValueError``; ``name`` goes into its message.
 
-    Example:
+    Examples:
         >>> import base64
         >>> png = base64.b64decode(
         ...     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAADCAAAAACcgYFdAAAAC0lEQVR4nGNggAIAAAkAAftSuKkAAAAA"
@@ -231,7 +231,7 @@ def image_info(data: bytes, name: str = "") -> ImageInfo:
 def orientation_of(data: bytes) -> int:
     """The EXIF orientation CVAT's Pillow sees in an image file (1 when it cannot read it).
 
-    Example:
+    Examples:
         >>> orientation_of(b"not an image")
         1
     """
@@ -244,7 +244,7 @@ def orientation_of(data: bytes) -> int:
 def image_size(data: bytes, name: str = "") -> tuple[int, int]:
     """``(width, height)`` CVAT records for an encoded image (see :func:`image_info`).
 
-    Example:
+    Examples:
         >>> import base64
         >>> png = base64.b64decode(
         ...     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAADCAAAAACcgYFdAAAAC0lEQVR4nGNggAIAAAkAAftSuKkAAAAA"

@@ -56,7 +56,7 @@ _JPEG_MAX_SIDE = 65535
 def is_jpeg(blob: bytes) -> bool:
     """Whether ``blob`` starts like a JPEG file.
 
-    Example:
+    Examples:
         >>> is_jpeg(b"\\xff\\xd8\\xff\\xe0..."), is_jpeg(b"\\x89PNG")
         (True, False)
     """
@@ -66,7 +66,7 @@ def is_jpeg(blob: bytes) -> bool:
 def thumbnail_size(width: int, height: int, box: tuple[int, int] = (256, 256)) -> tuple[int, int]:
     """The size Pillow's ``Image.thumbnail(box)`` gives an image of ``width`` x ``height``.
 
-    Example:
+    Examples:
         >>> thumbnail_size(1000, 400), thumbnail_size(300, 1000), thumbnail_size(100, 50)
         ((256, 102), (77, 256), (100, 50))
     """
@@ -92,7 +92,7 @@ def sample(blob: bytes, xs: list[int], ys: list[int]) -> Rows | None:
     ``None`` means the format is not one this module reads, the data is corrupt, or decoding
     it would exceed the work budget.
 
-    Example:
+    Examples:
         >>> import base64
         >>> png = base64.b64decode(  # 2x1: red, blue
         ...     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAD0lEQVR4nGP4z8DAwPAfAAcAAf9+CLHQ"
@@ -121,7 +121,7 @@ def sample_upright(
     Orientations 5 to 8 transpose the picture (the upright width is the stored height);
     other values outside 2 to 8 leave it as stored.
 
-    Example:
+    Examples:
         >>> import base64
         >>> png = base64.b64decode(  # 2x1 as stored: red, blue
         ...     "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAD0lEQVR4nGP4z8DAwPAfAAcAAf9+CLHQ"
@@ -619,7 +619,7 @@ def render_jpeg(
     ``xs``/``ys`` are output pixel coordinates (block centres); ``colours`` returns the
     sampled rows (see :func:`sample`) or ``None`` for a uniform mid-grey image.
 
-    Example:
+    Examples:
         >>> blob = render_jpeg(20, 10, 75, lambda xs, ys: [b"\\x00\\x80\\xff" * len(xs)] * len(ys))
         >>> blob[:2], blob[-2:], len(blob) < 700
         (b'\\xff\\xd8', b'\\xff\\xd9', True)

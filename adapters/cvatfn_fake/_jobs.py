@@ -99,7 +99,7 @@ def segments(
 ) -> tuple[list[tuple[int, int]], int, int]:
     """``([(start, stop), ...], segment_size, overlap)`` as CVAT computes them.
 
-    Example:
+    Examples:
         >>> segments(10, 4, None, "annotation")
         ([(0, 3), (4, 7), (8, 9)], 4, 0)
         >>> segments(10, 4, 1, "annotation")[0]

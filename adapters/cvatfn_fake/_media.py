@@ -192,7 +192,7 @@ def _dos_time(timestamp: float) -> tuple[int, int]:
 def build_zip(members: Iterable[tuple[str, bytes, int]], timestamp: float) -> bytes:
     """A stored (uncompressed) zip of ``(name, content, crc32)`` members.
 
-    Example:
+    Examples:
         >>> blob = build_zip([("000000.png", b"abc", zlib.crc32(b"abc"))], 0.0)
         >>> zipfile.ZipFile(io.BytesIO(blob)).read("000000.png")
         b'abc'

@@ -32,7 +32,7 @@ UPLOAD_ID = r"(?P<file_id>[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-
 def for_target(handler: Handler, target: str) -> Handler:
     """``handler(server, ctx, target, **params)`` as a route handler for one resource type.
 
-    Example:
+    Examples:
         >>> route = for_target(lambda srv, ctx, target, id: HttpResponse(200), "task")
         >>> route(None, None, id="1").status
         200
@@ -63,7 +63,7 @@ class NoRoute(Exception):
 class Router:
     """A route table.
 
-    Example:
+    Examples:
         >>> router = Router()
         >>> router.add("GET", r"/api/ping", lambda srv, ctx: None, auth="none")
         >>> router.resolve("GET", "/api/ping/")[0].auth

@@ -82,7 +82,7 @@ class RequestBehaviour:
     show the request unfinished (first ``queued``, then ``started``); the next poll finishes
     it. ``0`` (the default) finishes the work as soon as the request is created.
 
-    Example:
+    Examples:
         >>> RequestBehaviour(polls_before_finish=2).polls_before_finish
         2
     """
@@ -93,7 +93,7 @@ class RequestBehaviour:
 class FakeTransport:
     """In-process transport to a :class:`FakeServer`; also a virtual clock.
 
-    Example:
+    Examples:
         >>> server = FakeServer()
         >>> transport = server.transport()
         >>> transport.handle(HttpRequest("GET", "http://cvat/api/server/about")).status
@@ -123,7 +123,7 @@ class FakeServer:
 
     A new server has one superuser, ``admin`` with password ``admin``.
 
-    Example:
+    Examples:
         >>> server = FakeServer()
         >>> server.add_user("alice", "secret")
         2
@@ -214,7 +214,7 @@ class FakeServer:
     ) -> int:
         """Create a user and return its id. ``group`` is CVAT's global privilege.
 
-        Example:
+        Examples:
             >>> FakeServer().add_user("bob", "pw", email="bob@example.com")
             2
         """
@@ -240,7 +240,7 @@ class FakeServer:
     def add_membership(self, org_slug: str, username: str, role: str) -> int:
         """Make ``username`` an active member of organization ``org_slug``; returns its id.
 
-        Example:
+        Examples:
             >>> server = FakeServer(); _ = server.add_user("bob", "pw")
             >>> _ = server.add_organization("lab", owner="admin")
             >>> server.add_membership("lab", "bob", "worker")
@@ -262,7 +262,7 @@ class FakeServer:
     def configure_requests(self, *, polls_before_finish: int = 0) -> None:
         """Set how new background requests progress (see :class:`RequestBehaviour`).
 
-        Example:
+        Examples:
             >>> server = FakeServer(); server.configure_requests(polls_before_finish=3)
             >>> server.request_behaviour.polls_before_finish
             3
@@ -274,7 +274,7 @@ class FakeServer:
     def fail_next_requests(self, message: str = "Unknown error", *, count: int = 1) -> None:
         """Make the next ``count`` background requests fail with ``message``.
 
-        Example:
+        Examples:
             >>> server = FakeServer(); server.fail_next_requests("disk full", count=2)
         """
         for _ in range(count):
@@ -343,7 +343,7 @@ def framed(method: str, response: HttpResponse) -> HttpResponse:
     """``response`` with exactly one ``Content-Length`` (its body's length); for ``HEAD``, the
     length of the body a ``GET`` returns, and no body.
 
-    Example:
+    Examples:
         >>> answer = HttpResponse(200, (("Content-Length", "99"),), b"hello")
         >>> framed("HEAD", answer)
         HttpResponse(status=200, headers=(('Content-Length', '5'),), body=<0 bytes>)

@@ -7,7 +7,7 @@ status as an :class:`~cvatfn.http.HttpResponse`, and maps every failure to a
 ``tls_handshake``, ``tls_certificate`` or ``protocol``. See :mod:`cvatfn_urllib3._transport`
 for the theory of operation.
 
-Example:
+Examples:
     >>> from cvatfn.http import HttpRequest
     >>> from cvatfn_urllib3 import Urllib3Transport
     >>> with Urllib3Transport(read_timeout=30.0) as transport:  # doctest: +SKIP

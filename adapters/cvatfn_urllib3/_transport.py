@@ -82,7 +82,7 @@ class Urllib3Transport:
         user_agent: ``User-Agent`` for requests that carry none; defaults to
             :data:`DEFAULT_USER_AGENT` (``cvatfn/<version>``).
 
-    Example:
+    Examples:
         >>> from cvatfn.http import HttpRequest
         >>> with Urllib3Transport(connect_timeout=5.0) as transport:  # doctest: +SKIP
         ...     response = transport.handle(HttpRequest("GET", "https://app.cvat.ai/api/server/about"))
@@ -127,7 +127,7 @@ class Urllib3Transport:
         Raises:
             TransportError: and nothing else; see the module docstring for the ``kind``s.
 
-        Example:
+        Examples:
             >>> t = Urllib3Transport()
             >>> t.handle(HttpRequest("GET", "http://127.0.0.1:9/"))  # doctest: +SKIP
             Traceback (most recent call last):
@@ -155,7 +155,7 @@ class Urllib3Transport:
         ``protocol``), as may entering the context. Leaving the context before the body is
         read to the end closes the connection instead of returning it to the pool.
 
-        Example:
+        Examples:
             >>> with Urllib3Transport() as t, t.stream(request) as (head, chunks):  # doctest: +SKIP
             ...     if head.ok:
             ...         with open("dataset.zip", "wb") as out:
