@@ -8,7 +8,10 @@ Markers, each an HTML comment alone on the line before a block (invisible in the
 
 - ``<!-- no-run -->``: the block is shown but not run (it needs a real server or network);
 - ``<!-- setup -->``: the block is run like any other; the marker only says that it prepares
-  what the page needs (sample images, a server) rather than teaching something.
+  what the page needs (sample images, a server) rather than teaching something;
+- ``<!-- test-module -->``: the block is a pytest test module; it is not run with the page
+  but by pytest (through ``pytester``), recording its cassettes with
+  ``--cvat-record-mode=once`` and then replaying them in the default mode, ``none``.
 
 Every :class:`~cvatfn_fake.FakeServer` a page creates hands out transports wrapped in
 :class:`~tests.contract.openapi.ValidatingTransport`, so each response the pages receive is
@@ -32,11 +35,13 @@ from tests.contract.openapi import ValidatingTransport
 
 REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
+pytest_plugins = ["pytester"]
+
 PAGES = sorted(path.relative_to(REPO).as_posix() for path in DOCS.rglob("*.md"))
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
 _MARKER = re.compile(r"^<!--\s*(?P<name>[a-z-]+)\s*-->$")
-MARKERS = frozenset({"no-run", "setup"})
+MARKERS = frozenset({"no-run", "setup", "test-module"})
 
 
 @dataclass(frozen=True)
@@ -91,8 +96,12 @@ def blocks(text: str) -> list[Block]:
 
 
 def runnable(page_blocks: list[Block]) -> list[Block]:
-    """The Python blocks of a page that run (every ``python`` block not marked ``no-run``)."""
-    return [b for b in page_blocks if b.language in {"python", "py"} and b.marker != "no-run"]
+    """The Python blocks a page runs itself: every ``python`` block not marked otherwise."""
+    return [
+        b
+        for b in page_blocks
+        if b.language in {"python", "py"} and b.marker not in {"no-run", "test-module"}
+    ]
 
 
 def run_page(text: str, filename: str) -> int:
@@ -185,3 +194,46 @@ def test_unknown_markers_and_unclosed_fences_are_errors() -> None:
         blocks("<!-- norun -->\n```python\nx = 1\n```\n")
     with pytest.raises(ValueError, match="never closed"):
         blocks("```python\nx = 1\n")
+
+
+def _test_modules() -> list[tuple[str, Block]]:
+    found: list[tuple[str, Block]] = []
+    for page in PAGES:
+        for block in blocks((REPO / page).read_text(encoding="utf-8")):
+            if block.marker == "test-module":
+                found.append((f"{page}:{block.line}", block))
+    return found
+
+
+TEST_MODULES = _test_modules()
+
+
+def _pytest(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+    return pytester.runpytest_inprocess(
+        "--strict-markers", "-p", "no:cacheprovider", "-p", "no:hypothesispytest", *args
+    )
+
+
+@pytest.mark.parametrize(
+    "block", [block for _, block in TEST_MODULES], ids=[where for where, _ in TEST_MODULES]
+)
+def test_documented_test_modules_record_then_replay(
+    block: Block, pytester: pytest.Pytester, validated: list[ValidatingTransport]
+) -> None:
+    assert block.language == "python"
+    module = pytester.makepyfile(test_documented=block.code)
+    tests = len(re.findall(r"^def test_", block.code, flags=re.MULTILINE))
+    assert tests > 0
+
+    recording = _pytest(pytester, "--cvat-record-mode=once", str(module))
+    recording.assert_outcomes(passed=tests)
+    cassettes = sorted((pytester.path / "cassettes" / "test_documented").glob("*.json"))
+    assert len(cassettes) == tests
+
+    replaying = _pytest(pytester, str(module))
+    replaying.assert_outcomes(passed=tests)
+
+    for cassette in cassettes:
+        cassette.unlink()
+    without = _pytest(pytester, str(module))
+    without.assert_outcomes(failed=tests)  # mode none never records: a missing cassette fails
