@@ -12,7 +12,6 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from returns.result import Result
 
@@ -32,7 +31,9 @@ RESOURCE = Resource(
 )
 
 
-def create(session: Session, spec: CommentSpec | Mapping[str, Any]) -> Result[Comment, CvatError]:
+def create(
+    session: Session, spec: CommentSpec | Mapping[str, object]
+) -> Result[Comment, CvatError]:
     """Add a comment to an issue.
 
     Examples:
@@ -90,7 +91,7 @@ def iterate(
 
 
 def update(
-    session: Session, comment: int | Comment, patch: CommentPatch | Mapping[str, Any]
+    session: Session, comment: int | Comment, patch: CommentPatch | Mapping[str, object]
 ) -> Result[Comment, CvatError]:
     """Edit a comment's message; the result is its new state.
 

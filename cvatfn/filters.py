@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeAlias
+from typing import TypeAlias, cast
 
 import msgspec
 from returns.result import Failure, Result, Success
@@ -33,7 +33,7 @@ from cvatfn.errors import CvatError, InvalidInput
 
 __all__ = ["F", "Field", "Filter", "FilterLike", "JsonLogic", "filter_to_json"]
 
-JsonLogic: TypeAlias = Mapping[str, Any]
+JsonLogic: TypeAlias = Mapping[str, object]
 Value: TypeAlias = str | int | float | bool | None
 
 
@@ -61,10 +61,11 @@ class Filter(msgspec.Struct, frozen=True):
 
 
 def _merge(op: str, left: JsonLogic, right: JsonLogic) -> JsonLogic:
-    operands: list[Any] = []
+    operands: list[object] = []
     for node in (left, right):
-        if list(node) == [op]:
-            operands.extend(node[op])
+        nested = node.get(op) if list(node) == [op] else None
+        if isinstance(nested, list):
+            operands.extend(cast("list[object]", nested))
         else:
             operands.append(node)
     return {op: operands}

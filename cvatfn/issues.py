@@ -12,7 +12,6 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from returns.result import Result
 
@@ -41,7 +40,7 @@ RESOURCE = Resource(
 )
 
 
-def create(session: Session, spec: IssueSpec | Mapping[str, Any]) -> Result[Issue, CvatError]:
+def create(session: Session, spec: IssueSpec | Mapping[str, object]) -> Result[Issue, CvatError]:
     """Raise an issue on a frame of a job; ``message`` becomes its first comment.
 
     Examples:
@@ -99,7 +98,7 @@ def iterate(
 
 
 def update(
-    session: Session, issue: int | Issue, patch: IssuePatch | Mapping[str, Any]
+    session: Session, issue: int | Issue, patch: IssuePatch | Mapping[str, object]
 ) -> Result[Issue, CvatError]:
     """Resolve, reopen, reassign or move an issue; the result is its new state.
 

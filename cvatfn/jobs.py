@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 from returns.result import Result
 
@@ -80,7 +79,7 @@ RESOURCE = Resource(
 )
 
 
-def create(session: Session, spec: JobSpec | Mapping[str, Any]) -> Result[Job, CvatError]:
+def create(session: Session, spec: JobSpec | Mapping[str, object]) -> Result[Job, CvatError]:
     """Create a ground-truth (validation) job in a task; annotation jobs come from the data.
 
     Examples:
@@ -141,7 +140,7 @@ def iterate(
 
 
 def update(
-    session: Session, job: int | Job, patch: JobPatch | Mapping[str, Any]
+    session: Session, job: int | Job, patch: JobPatch | Mapping[str, object]
 ) -> Result[Job, CvatError]:
     """Change a job's ``stage``, ``state`` or ``assignee``; the result is its new state.
 
@@ -431,7 +430,7 @@ def get_annotations(session: Session, job: int | Job) -> Result[LabeledData, Cva
 
 
 def set_annotations(
-    session: Session, job: int | Job, data: LabeledData | Mapping[str, Any]
+    session: Session, job: int | Job, data: LabeledData | Mapping[str, object]
 ) -> Result[LabeledData, CvatError]:
     """Replace every annotation of the job with ``data``; the result is the server's new
     annotations, with the ids it gave them.
@@ -452,7 +451,7 @@ def set_annotations(
 def update_annotations(
     session: Session,
     job: int | Job,
-    data: LabeledData | Mapping[str, Any],
+    data: LabeledData | Mapping[str, object],
     *,
     action: PatchActionValue,
 ) -> Result[LabeledData, CvatError]:

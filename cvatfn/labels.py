@@ -14,7 +14,6 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from returns.result import Result
 
@@ -84,7 +83,7 @@ def iterate(
 
 
 def update(
-    session: Session, label: int | Label, patch: LabelPatch | Mapping[str, Any]
+    session: Session, label: int | Label, patch: LabelPatch | Mapping[str, object]
 ) -> Result[Label, CvatError]:
     """Change a label (name, color, attributes); the result is the new state.
 

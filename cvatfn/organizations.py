@@ -17,7 +17,6 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 import msgspec
 from returns.result import Failure, Result
@@ -64,7 +63,7 @@ INVITATIONS = Resource("/api/invitations", Invitation, name="invitation")
 
 
 def create(
-    session: Session, spec: OrganizationSpec | Mapping[str, Any]
+    session: Session, spec: OrganizationSpec | Mapping[str, object]
 ) -> Result[Organization, CvatError]:
     """Create an organization; the caller becomes its owner.
 
@@ -128,7 +127,7 @@ def iterate(
 def update(
     session: Session,
     organization: int | Organization | BasicOrganization,
-    patch: OrganizationPatch | Mapping[str, Any],
+    patch: OrganizationPatch | Mapping[str, object],
 ) -> Result[Organization, CvatError]:
     """Rename or describe an organization; the result is its new state.
 
@@ -178,7 +177,7 @@ def get_memberships(
 
 
 def update_membership(
-    session: Session, membership: int | Membership, patch: MembershipPatch | Mapping[str, Any]
+    session: Session, membership: int | Membership, patch: MembershipPatch | Mapping[str, object]
 ) -> Result[Membership, CvatError]:
     """Change a member's role (``worker``, ``supervisor``, ``maintainer``).
 
@@ -203,7 +202,7 @@ def remove_membership(session: Session, membership: int | Membership) -> Result[
 
 
 def invite(
-    session: Session, organization: Organization | str, spec: InvitationSpec | Mapping[str, Any]
+    session: Session, organization: Organization | str, spec: InvitationSpec | Mapping[str, object]
 ) -> Result[Invitation, CvatError]:
     """Invite a user (by e-mail) into ``organization`` with a role.
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
 
 from returns.result import Failure, Result
 
@@ -59,7 +58,9 @@ RESOURCE = Resource(
 )
 
 
-def create(session: Session, spec: ProjectSpec | Mapping[str, Any]) -> Result[Project, CvatError]:
+def create(
+    session: Session, spec: ProjectSpec | Mapping[str, object]
+) -> Result[Project, CvatError]:
     """Create a project (with its labels) and return it.
 
     Examples:
@@ -121,7 +122,7 @@ def iterate(
 
 
 def update(
-    session: Session, project: int | Project, patch: ProjectPatch | Mapping[str, Any]
+    session: Session, project: int | Project, patch: ProjectPatch | Mapping[str, object]
 ) -> Result[Project, CvatError]:
     """Change a project; the result is the server's new state (``project`` is untouched).
 
@@ -270,7 +271,7 @@ def import_dataset(
 
 def create_from_dataset(
     session: Session,
-    spec: ProjectSpec | Mapping[str, Any],
+    spec: ProjectSpec | Mapping[str, object],
     dataset_path: _transfer.PathLike,
     *,
     dataset_format: str = DEFAULT_IMPORT_FORMAT,

@@ -115,7 +115,7 @@ class ResourceType(enum.Enum):
 DEFAULT_IMAGE_QUALITY = 70
 
 
-def create(session: Session, spec: TaskSpec | Mapping[str, Any]) -> Result[Task, CvatError]:
+def create(session: Session, spec: TaskSpec | Mapping[str, object]) -> Result[Task, CvatError]:
     """Create a task without data (see :func:`create_from_data`).
 
     A task inside a project uses the project's labels; giving both ``project_id`` and
@@ -203,7 +203,7 @@ def iterate(
 
 
 def update(
-    session: Session, task: int | Task, patch: TaskPatch | Mapping[str, Any]
+    session: Session, task: int | Task, patch: TaskPatch | Mapping[str, object]
 ) -> Result[Task, CvatError]:
     """Change a task; the result is the server's new state (``task`` itself is untouched).
 
@@ -429,10 +429,10 @@ def restore_frames(
 
 
 def _data_fields(
-    data_params: DataParams | Mapping[str, Any] | None,
+    data_params: DataParams | Mapping[str, object] | None,
 ) -> Result[dict[str, Any], CvatError]:
     """Validate the data parameters and return them as the JSON fields CVAT takes."""
-    raw: Mapping[str, Any] | DataParams = data_params if data_params is not None else {}
+    raw: Mapping[str, object] | DataParams = data_params if data_params is not None else {}
     frame_step: object = None
     if isinstance(raw, Mapping):
         mapping = dict(raw)
@@ -547,7 +547,7 @@ def upload_data(
     resources: Sequence[str | os.PathLike[str]],
     *,
     resource_type: ResourceType = ResourceType.LOCAL,
-    data_params: DataParams | Mapping[str, Any] | None = None,
+    data_params: DataParams | Mapping[str, object] | None = None,
     progress: ProgressReporter | None = None,
 ) -> Result[Task, CvatError]:
     """Attach data to an existing task, wait until the server has processed it, and return
@@ -584,11 +584,11 @@ def upload_data(
 
 def create_from_data(
     session: Session,
-    spec: TaskSpec | Mapping[str, Any],
+    spec: TaskSpec | Mapping[str, object],
     resources: Sequence[str | os.PathLike[str]],
     *,
     resource_type: ResourceType = ResourceType.LOCAL,
-    data_params: DataParams | Mapping[str, Any] | None = None,
+    data_params: DataParams | Mapping[str, object] | None = None,
     progress: ProgressReporter | None = None,
 ) -> Result[Task, CvatError]:
     """Create a task, upload its data, wait for the server to process it, and return the task.
@@ -654,7 +654,7 @@ def get_annotations(session: Session, task: int | Task) -> Result[LabeledData, C
 
 
 def set_annotations(
-    session: Session, task: int | Task, data: LabeledData | Mapping[str, Any]
+    session: Session, task: int | Task, data: LabeledData | Mapping[str, object]
 ) -> Result[LabeledData, CvatError]:
     """Replace every annotation of the task with ``data``; the result is the server's new
     annotations, with the ids it gave them.
@@ -679,7 +679,7 @@ def set_annotations(
 def update_annotations(
     session: Session,
     task: int | Task,
-    data: LabeledData | Mapping[str, Any],
+    data: LabeledData | Mapping[str, object],
     *,
     action: PatchActionValue,
 ) -> Result[LabeledData, CvatError]:

@@ -12,7 +12,6 @@ Examples:
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
 
 from returns.result import Result
 
@@ -93,7 +92,7 @@ def iterate(
 
 
 def update(
-    session: Session, user: int | User | BasicUser, patch: UserPatch | Mapping[str, Any]
+    session: Session, user: int | User | BasicUser, patch: UserPatch | Mapping[str, object]
 ) -> Result[User, CvatError]:
     """Change a user's profile fields; the result is the new state.
 

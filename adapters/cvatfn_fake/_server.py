@@ -36,7 +36,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal, TypeVar
 
 from cvatfn.http import HttpRequest, HttpResponse
 
@@ -63,6 +63,8 @@ from ._router import NoRoute, Router
 from ._state import State, User
 
 __all__ = ["FakeServer", "FakeTransport", "RequestBehaviour"]
+
+_T = TypeVar("_T")
 
 EPOCH_2026 = 1767225600.0
 """2026-01-01T00:00:00Z, where the virtual clock starts."""
@@ -188,7 +190,7 @@ class FakeServer:
     ) -> str:
         return "".join(self._random.choice(alphabet) for _ in range(length))
 
-    def shuffle(self, items: list[Any]) -> None:
+    def shuffle(self, items: list[_T]) -> None:
         """Shuffle ``items`` in place with the server's seeded generator."""
         self._random.shuffle(items)
 
