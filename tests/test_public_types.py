@@ -19,7 +19,7 @@ import typing
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from types import ModuleType
-from typing import Any, get_args, get_origin, get_type_hints
+from typing import Any, cast, get_args, get_origin, get_type_hints
 
 import msgspec
 import pytest
@@ -70,7 +70,8 @@ def contains_any(hint: object, seen: frozenset[int] = frozenset()) -> bool:
     if get_origin(hint) is typing.Literal:
         return False
     for arg in get_args(hint):
-        items = arg if isinstance(arg, list) else [arg]  # Callable[[A, B], R]
+        # Callable[[A, B], R] gives its parameters as a list
+        items = cast("list[object]", arg) if isinstance(arg, list) else [arg]
         if any(contains_any(item, seen) for item in items):
             return True
     return False
@@ -111,12 +112,14 @@ def _check_callable(
         yield Finding(_key(module, qualname, "return"), repr(hints["return"]))
 
 
-def _own_classes(cls: type, packages: tuple[str, ...]) -> list[type]:
+def _own_classes(cls: type[object], packages: tuple[str, ...]) -> list[type]:
     """``cls`` and its bases that belong to one of ``packages``."""
     return [base for base in cls.__mro__ if base.__module__.split(".")[0] in packages]
 
 
-def _check_class(module: str, cls: type, packages: tuple[str, ...] = PACKAGES) -> Iterator[Finding]:
+def _check_class(
+    module: str, cls: type[object], packages: tuple[str, ...] = PACKAGES
+) -> Iterator[Finding]:
     if issubclass(cls, enum.Enum):
         return
     qualname = cls.__qualname__
@@ -140,7 +143,8 @@ def _check_class(module: str, cls: type, packages: tuple[str, ...] = PACKAGES) -
             if isinstance(member, property) and member.fget is not None:
                 yield from _check_callable(module, f"{qualname}.{name}", member.fget)
             elif isinstance(member, staticmethod | classmethod):
-                yield from _check_callable(module, f"{qualname}.{name}", member.__func__)
+                function = cast("Callable[..., object]", member.__func__)  # pyright: ignore
+                yield from _check_callable(module, f"{qualname}.{name}", function)
             elif inspect.isfunction(member):
                 # Structs and protocols get their __init__ from msgspec and typing.
                 if member.__module__.split(".")[0] not in packages:
@@ -229,13 +233,13 @@ class _Loose(msgspec.Struct, frozen=True):
         return []
 
 
-def _untyped(x, y: int) -> Any:  # type: ignore[no-untyped-def]
-    return x
+def _untyped(x, y: int) -> Any:  # type: ignore[no-untyped-def]  # pyright: ignore
+    return cast("object", x)  # pyright: ignore[reportUnknownArgumentType]
 
 
 def test_the_walk_sees_fields_methods_properties_and_functions() -> None:
     """The checks reach every kind of member (so an empty result means something)."""
     keys = {finding.key for finding in _check_class("m", _Loose, packages=("tests",))}
     assert keys == {"m._Loose:payload", "m._Loose.method:value", "m._Loose.prop:return"}
-    found = {finding.key for finding in _check_callable("m", "f", _untyped)}
+    found = {finding.key for finding in _check_callable("m", "f", _untyped)}  # pyright: ignore
     assert found == {"m.f:x", "m.f:return"}
