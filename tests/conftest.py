@@ -25,12 +25,6 @@ def _implemented_by_fake(contract: object) -> set[str]:
     return found
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line(
-        "markers", "wheel: builds the wheel and installs it into a fresh virtual environment"
-    )
-
-
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     from tests.contract.openapi import EXERCISED, Contract
 
