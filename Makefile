@@ -30,7 +30,7 @@ pytest: $(STAMP)
 	HYPOTHESIS_PROFILE=ci $(BIN)/python -m pytest --cvat-record-mode=none
 
 docs: $(STAMP)
-	$(BIN)/mkdocs build --strict --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
 test: lint typecheck pytest docs
 
