@@ -1,8 +1,8 @@
 """Every ```python block of the documentation runs, against the fake server.
 
-Each page under ``docs/`` is one test. Its blocks run in the order they appear, with shared
-globals, as a reader would run them one after the other, in a fresh temporary working
-directory (so a guide may write ``task.zip`` or ``frames/``).
+Each page under ``docs/``, and the README, is one test. Its blocks run in the order they
+appear, with shared globals, as a reader would run them one after the other, in a fresh
+temporary working directory (so a guide may write ``task.zip`` or ``frames/``).
 
 Markers, each an HTML comment alone on the line before a block (invisible in the site):
 
@@ -37,7 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 DOCS = REPO / "docs"
 pytest_plugins = ["pytester"]
 
-PAGES = sorted(path.relative_to(REPO).as_posix() for path in DOCS.rglob("*.md"))
+PAGES = ["README.md", *sorted(path.relative_to(REPO).as_posix() for path in DOCS.rglob("*.md"))]
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*(?P<info>[^\n`]*)$")
 _MARKER = re.compile(r"^<!--\s*(?P<name>[a-z-]+)\s*-->$")
