@@ -188,6 +188,13 @@ class FakeServer:
     def random_string(
         self, length: int, alphabet: str = string.ascii_letters + string.digits
     ) -> str:
+        """``length`` characters of ``alphabet`` from the server's seeded generator (session
+        keys, tokens, invitation keys): the same seed and requests give the same values.
+
+        Examples:
+            >>> FakeServer(seed=1).random_string(8) == FakeServer(seed=1).random_string(8)
+            True
+        """
         return "".join(self._random.choice(alphabet) for _ in range(length))
 
     def shuffle(self, items: list[_T]) -> None:
@@ -195,6 +202,12 @@ class FakeServer:
         self._random.shuffle(items)
 
     def random_uuid(self) -> str:
+        """A version-4 UUID from the server's seeded generator (TUS upload ids).
+
+        Examples:
+            >>> len(FakeServer().random_uuid())
+            36
+        """
         value = f"{self._random.getrandbits(128):032x}"
         return f"{value[:8]}-{value[8:12]}-4{value[13:16]}-a{value[17:20]}-{value[20:]}"
 
@@ -283,6 +296,14 @@ class FakeServer:
             self._failures.append(message)
 
     def take_failure(self) -> str | None:
+        """The message for the next background request, if one was queued by
+        :meth:`fail_next_requests` (it is consumed); ``None`` lets the request succeed.
+
+        Examples:
+            >>> server = FakeServer(); server.fail_next_requests("disk full")
+            >>> server.take_failure(), server.take_failure()
+            ('disk full', None)
+        """
         return self._failures.popleft() if self._failures else None
 
     @property
