@@ -61,7 +61,6 @@ from ._exports import (
     check_location,
     check_upload,
     flag,
-    get_project,
     label_set,
     new_task,
     read_archive,
@@ -76,7 +75,7 @@ from ._iam import can_create, request_org
 from ._images import media_kind, orientation_of
 from ._jobs import task_jobs
 from ._labels import create_labels, label_json, labels_of, validate_labels
-from ._projects import delete_project_cascade
+from ._projects import delete_project_cascade, get_project
 from ._requests import WorkFailed, enqueue, register_work
 from ._router import UPLOAD_ID, for_target
 from ._state import BackgroundRequest, Frame, Project, Task

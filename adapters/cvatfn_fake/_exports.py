@@ -58,7 +58,7 @@ from ._annotations import (
 )
 from ._auth import require_user
 from ._context import Ctx, absolute, plain, render
-from ._errors import ApiError, detail, field_error, invalid, not_found, permission_denied
+from ._errors import ApiError, detail, field_error, invalid, permission_denied
 from ._format_coco import CocoItem, annotation_files, read_coco, to_imported, write_coco
 from ._format_cvat import Meta, read_xml, write_xml
 from ._formats import (
@@ -76,10 +76,10 @@ from ._formats import (
     group_by_frame,
     resolve,
 )
-from ._iam import can_project
 from ._images import media_kind
 from ._jobs import create_jobs, get_job, task_jobs
 from ._labels import create_labels, delete_label, labels_of, validate_labels
+from ._projects import get_project
 from ._requests import WorkFailed, enqueue, is_active, register_work
 from ._router import UPLOAD_ID, for_target
 from ._state import BackgroundRequest, Frame, Job, Project, Task, TaskData
@@ -217,16 +217,6 @@ def already_running(srv: FakeServer, rq_id: str) -> None:
     if is_active(existing):
         raise ApiError(409, "Request is being processed")
     del srv.state.requests[rq_id]
-
-
-def get_project(srv: FakeServer, ctx: Ctx, project_id: str | int, scope: str) -> Project:
-    user = require_user(ctx)
-    project = srv.state.projects.get(int(project_id))
-    if project is None:
-        raise not_found("Project")
-    if not can_project(srv, user, project, scope):
-        raise permission_denied()
-    return project
 
 
 def project_tasks(srv: FakeServer, project: Project) -> list[Task]:
@@ -1169,7 +1159,6 @@ __all__ = [
     "check_location",
     "check_upload",
     "flag",
-    "get_project",
     "file_response",
     "IMPORT_FAILURES",
     "MALFORMED",

@@ -57,13 +57,12 @@ from typing import TYPE_CHECKING, Any
 
 from cvatfn.http import Headers, HttpResponse
 
-from ._auth import require_user
 from ._context import Ctx, isodate, render
-from ._errors import ApiError, field_error, invalid, not_found, permission_denied
+from ._errors import ApiError, field_error, invalid
 from ._fields import Fields, as_list, present
-from ._iam import can_project
 from ._imaging import is_jpeg, render_jpeg, sample_upright, thumbnail_size
 from ._jobs import get_job
+from ._projects import get_project
 from ._state import Frame, Job, MediaCache, Task, TaskData
 
 if TYPE_CHECKING:
@@ -474,12 +473,7 @@ def job_preview(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
 
 def project_preview(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     """``GET /api/projects/{id}/preview``: the preview of the project's newest task."""
-    user = require_user(ctx)
-    project = srv.state.projects.get(int(id))
-    if project is None:
-        raise not_found("Project")
-    if not can_project(srv, user, project, "view"):
-        raise permission_denied()
+    project = get_project(srv, ctx, id, "view")
     tasks = [t for t in srv.state.tasks.values() if t.project_id == project.id]
     if not tasks:
         return _django_not_found("Project image preview not found")

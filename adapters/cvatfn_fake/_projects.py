@@ -190,7 +190,8 @@ def create_project(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     return render(ctx, 201, project_json(ctx, project))
 
 
-def _get(srv: FakeServer, ctx: Ctx, project_id: str, scope: str) -> Project:
+def get_project(srv: FakeServer, ctx: Ctx, project_id: str | int, scope: str) -> Project:
+    """The project ``project_id`` if the user may ``scope`` it: 404, then 403, as in CVAT."""
     user = require_user(ctx)
     project = srv.state.projects.get(int(project_id))
     if project is None:
@@ -201,11 +202,11 @@ def _get(srv: FakeServer, ctx: Ctx, project_id: str, scope: str) -> Project:
 
 
 def retrieve_project(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    return render(ctx, 200, project_json(ctx, _get(srv, ctx, id, "view")))
+    return render(ctx, 200, project_json(ctx, get_project(srv, ctx, id, "view")))
 
 
 def update_project(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    project = _get(srv, ctx, id, "view")
+    project = get_project(srv, ctx, id, "view")
     user = require_user(ctx)
     data = ctx.data()
     scopes: list[str] = []
@@ -309,7 +310,7 @@ def delete_project_cascade(srv: FakeServer, project_id: int) -> None:
 
 
 def delete_project(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    project = _get(srv, ctx, id, "delete")
+    project = get_project(srv, ctx, id, "delete")
     delete_project_cascade(srv, project.id)
     return render(ctx, 204, None)
 

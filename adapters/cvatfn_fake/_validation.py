@@ -30,9 +30,9 @@ from cvatfn.http import HttpResponse
 
 from ._auth import require_user
 from ._context import Ctx, render
-from ._errors import ApiError, invalid, not_found, permission_denied
+from ._errors import ApiError, invalid, permission_denied
 from ._fields import Fields, as_dict, as_list, present
-from ._iam import can_job, can_task
+from ._iam import can_task
 from ._requests import WorkFailed
 from ._state import Job, Task
 
@@ -243,12 +243,11 @@ def create_job(srv: FakeServer, ctx: Ctx) -> HttpResponse:
 
 
 def delete_job(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    user = require_user(ctx)
-    job = srv.state.jobs.get(int(id))
-    if job is None:
-        raise not_found("Job")
+    from ._jobs import get_job
+
+    job = get_job(srv, ctx, id, "view")
     task = srv.state.tasks[job.task_id]
-    if not can_job(srv, user, job, "view") or not can_task(srv, user, task, "update"):
+    if not can_task(srv, require_user(ctx), task, "update"):
         raise permission_denied()
     if job.type != "ground_truth":
         raise invalid(["Only ground truth jobs can be removed"])
