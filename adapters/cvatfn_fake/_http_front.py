@@ -34,6 +34,7 @@ plain-text body naming the exception (the fake server itself never raises).
 
 from __future__ import annotations
 
+import ssl
 import threading
 import time
 import traceback
@@ -55,6 +56,7 @@ class _Handler(BaseHTTPRequestHandler):
     app: Transport
     lock: AbstractContextManager[object]
     clock: Callable[[], float]
+    scheme: str = "http"
     server_version = "cvatfn_fake"
     sys_version = ""
     # Headers and body leave in two writes; with Nagle's algorithm the body would wait for the
@@ -90,7 +92,7 @@ class _Handler(BaseHTTPRequestHandler):
         host = self.headers.get("Host") or f"{address[0]}:{address[1]}"
         request = HttpRequest(
             self.command,
-            f"http://{host}{self.path}",
+            f"{self.scheme}://{host}{self.path}",
             tuple((k, v) for k, v in self.headers.items()),
             body,
         )
@@ -139,7 +141,11 @@ class ServerHandle:
     """
 
     def __init__(
-        self, httpd: ThreadingHTTPServer, thread: threading.Thread, app: Transport
+        self,
+        httpd: ThreadingHTTPServer,
+        thread: threading.Thread,
+        app: Transport,
+        scheme: str = "http",
     ) -> None:
         self.app = app
         """What is served: the :class:`FakeServer` or the wrapper given to :func:`serve`."""
@@ -148,7 +154,7 @@ class ServerHandle:
         host, port = cast(tuple[str, int], httpd.server_address)[:2]
         self.host = str(host)
         self.port = int(port)
-        self.url = f"http://{self.host}:{self.port}"
+        self.url = f"{scheme}://{self.host}:{self.port}"
 
     def close(self) -> None:
         """Stop serving and release the port."""
@@ -174,6 +180,7 @@ def serve(
     port: int = 0,
     *,
     clock: Callable[[], float] | None = None,
+    ssl_context: ssl.SSLContext | None = None,
 ) -> ServerHandle:
     """Serve ``app`` over HTTP in a background thread (``port=0`` picks a free port).
 
@@ -182,7 +189,8 @@ def serve(
     ``server.transport()`` that validates or records every exchange. Exchanges reach ``app``
     one at a time (see the module docstring for the locking). ``clock`` (seconds since the
     epoch) dates the answers; by default a :class:`FakeServer`'s own clock, else the wall
-    clock.
+    clock. With ``ssl_context`` (a server-side :class:`ssl.SSLContext` holding a certificate)
+    it serves HTTPS: the handle's ``url`` and the URLs in the answers start with ``https://``.
 
     Examples:
         >>> import urllib.request
@@ -207,14 +215,23 @@ def serve(
     )
     if clock is None:
         clock = app.now if isinstance(app, FakeServer) else time.time
+    scheme = "http" if ssl_context is None else "https"
     handler = type(
-        "FakeHandler", (_Handler,), {"app": app, "lock": lock, "clock": staticmethod(clock)}
+        "FakeHandler",
+        (_Handler,),
+        {"app": app, "lock": lock, "clock": staticmethod(clock), "scheme": scheme},
     )
     httpd = ThreadingHTTPServer((host, port), handler)
     httpd.daemon_threads = True
+    if ssl_context is not None:
+        # The handshake runs on the first read, in the connection's own thread, so a client
+        # that never completes it cannot stall the accepting thread.
+        httpd.socket = ssl_context.wrap_socket(
+            httpd.socket, server_side=True, do_handshake_on_connect=False
+        )
     # A short poll interval makes close() (shutdown) return in ~50 ms instead of ~500 ms.
     thread = threading.Thread(
         target=httpd.serve_forever, args=(0.05,), name="cvatfn_fake-http", daemon=True
     )
     thread.start()
-    return ServerHandle(httpd, thread, app)
+    return ServerHandle(httpd, thread, app, scheme)
