@@ -359,7 +359,7 @@ def _path(resource: Resource[Any], ident: int) -> str:
 def get_flow(session: Session, path: str) -> Flow[Result[LabeledData, CvatError]]:
     """GET the annotations at ``path``."""
     request = _api.build_request(session, "GET", path)
-    return (yield from _api.call(LabeledData, request))
+    return (yield from _api.call(LabeledData, request, session.config))
 
 
 def _write_flow(
@@ -373,7 +373,7 @@ def _write_flow(
 ) -> Flow[Result[LabeledData, CvatError]]:
     """Send ``body``; decode the answer, or read the state back if it has no body."""
     request = _api.build_request(session, method, path, query=query, json_body=body)
-    outcome = yield from _api.exchange(request)
+    outcome = yield from _api.exchange(request, session.config)
     if isinstance(outcome, Failure):
         return Failure(outcome.failure())
     response = outcome.unwrap()
@@ -417,7 +417,8 @@ def _remove_flow(
     request = _api.build_request(
         session, "PATCH", path, query={"action": PatchAction.DELETE.value}, json_body=chosen
     )
-    return (yield from _api.call_no_content(request))  # the answer echoes what was removed
+    # The answer echoes what was removed.
+    return (yield from _api.call_no_content(request, session.config))
 
 
 # --------------------------------------------------------------------------------------------
@@ -486,7 +487,7 @@ def remove(
     path = _path(resource, ident.unwrap())
     if ids is None:
         request = _api.build_request(session, "DELETE", path)
-        return run(session, _api.call_no_content(request))
+        return run(session, _api.call_no_content(request, session.config))
     chosen = _check_ids(ids)
     if isinstance(chosen, Failure):
         return Failure(chosen.failure())

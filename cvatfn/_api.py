@@ -16,11 +16,8 @@ follows DRF pages until ``next`` is empty.
 
 from __future__ import annotations
 
-import email.utils
 import json
-import math
 from collections.abc import Iterable, Mapping
-from datetime import datetime
 from typing import Any, TypeAlias, TypeVar
 from urllib.parse import urlencode
 
@@ -28,8 +25,9 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from cvatfn import _codec
-from cvatfn._flow import Flow, send
-from cvatfn._session import AccessTokenAuth, PasswordAuth, Session
+from cvatfn._flow import Flow
+from cvatfn._resilient import Sent, resend
+from cvatfn._session import AccessTokenAuth, Config, PasswordAuth, Session
 from cvatfn.errors import (
     BadRequest,
     Conflict,
@@ -46,6 +44,7 @@ from cvatfn.errors import (
 )
 from cvatfn.http import HttpRequest, HttpResponse, TransportError
 from cvatfn.models import Page
+from cvatfn.retry import parse_retry_after
 
 __all__ = [
     "CVAT_JSON",
@@ -57,6 +56,8 @@ __all__ = [
     "convert_input",
     "decode_response",
     "error_from_response",
+    "exchange",
+    "failure_of",
     "first_page",
     "list_all",
     "list_page",
@@ -151,30 +152,6 @@ def _text(body: bytes) -> str:
     return body[:_BODY_PREVIEW].decode("utf-8", errors="replace")
 
 
-def parse_retry_after(value: str | None) -> tuple[float | None, datetime | None]:
-    """``Retry-After`` as (seconds, None) or (None, date); (None, None) if absent or unreadable.
-
-    Examples:
-        >>> parse_retry_after("120")
-        (120.0, None)
-        >>> parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT")[1].year
-        2015
-    """
-    if value is None:
-        return None, None
-    value = value.strip()
-    try:
-        seconds = float(value)
-    except ValueError:
-        pass
-    else:
-        return (max(0.0, seconds), None) if math.isfinite(seconds) else (None, None)
-    try:
-        return None, email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None, None
-
-
 def _drf_message(body: bytes) -> tuple[str | None, dict[str, tuple[str, ...]]]:
     """Extract DRF's ``detail`` and field errors from an error body, if it is JSON."""
     try:
@@ -245,9 +222,9 @@ def error_from_response(request: HttpRequest, response: HttpResponse) -> CvatErr
     location = response.header("Location")
     if 300 <= status < 400 and location:
         return UnexpectedResponse(
-            message=f"the server redirected (HTTP {status}) to {location}; cvatfn does not "
-            "follow redirects, so that credentials never travel to another address: connect "
-            "to that address instead",
+            message=f"the server redirected (HTTP {status}) to {location}; cvatfn follows "
+            "redirects only for GET and HEAD, because sending a body again to another address "
+            "is the caller's decision: connect to that address instead",
             request=info,
             status=status,
             body=text,
@@ -279,19 +256,43 @@ def decode_response(
         )
 
 
-def exchange(request: HttpRequest) -> Flow[Result[HttpResponse, CvatError]]:
-    """Send ``request``; a 2xx response is a success, anything else a failure value."""
-    outcome = yield from send(request)
+def failure_of(sent: Sent) -> CvatError | None:
+    """The error value for what :func:`~cvatfn._resilient.resend` ended with, or ``None`` for
+    a 2xx answer. The error names the last request sent and the attempts made."""
+    outcome = sent.outcome
+    error: CvatError
     if isinstance(outcome, TransportError):
-        return Failure(transport_failure(request, outcome))
-    if not outcome.ok:
-        return Failure(error_from_response(request, outcome))
-    return Success(outcome)
+        error = transport_failure(sent.request, outcome)
+    elif outcome.ok:
+        return None
+    elif sent.refused is not None:
+        error = UnexpectedResponse(
+            message=f"the server redirected (HTTP {outcome.status}) and cvatfn {sent.refused}",
+            request=RequestInfo.of(sent.request),
+            status=outcome.status,
+            body=_text(outcome.body),
+        )
+    else:
+        error = error_from_response(sent.request, outcome)
+    if sent.attempts > 1:
+        error = msgspec.structs.replace(error, attempts=sent.attempts)
+    return error
 
 
-def call(type_: type[T], request: HttpRequest) -> Flow[Result[T, CvatError]]:
+def exchange(request: HttpRequest, config: Config) -> Flow[Result[HttpResponse, CvatError]]:
+    """Send ``request`` with ``config``'s retries and redirects; a 2xx response is a success,
+    anything else a failure value."""
+    sent = yield from resend(request, config)
+    error = failure_of(sent)
+    if error is not None:
+        return Failure(error)
+    assert isinstance(sent.outcome, HttpResponse)
+    return Success(sent.outcome)
+
+
+def call(type_: type[T], request: HttpRequest, config: Config) -> Flow[Result[T, CvatError]]:
     """Send ``request`` and decode a 2xx body as ``type_``."""
-    result = yield from exchange(request)
+    result = yield from exchange(request, config)
     match result:
         case Success(HttpResponse() as response):
             return decode_response(type_, request, response)
@@ -301,9 +302,9 @@ def call(type_: type[T], request: HttpRequest) -> Flow[Result[T, CvatError]]:
             raise AssertionError(result)
 
 
-def call_json(request: HttpRequest) -> Flow[Result[Any, CvatError]]:
+def call_json(request: HttpRequest, config: Config) -> Flow[Result[Any, CvatError]]:
     """Send ``request`` and parse a 2xx body as untyped JSON."""
-    result = yield from exchange(request)
+    result = yield from exchange(request, config)
     match result:
         case Success(HttpResponse() as response):
             return decode_response(object, request, response)
@@ -313,9 +314,9 @@ def call_json(request: HttpRequest) -> Flow[Result[Any, CvatError]]:
             raise AssertionError(result)
 
 
-def call_no_content(request: HttpRequest) -> Flow[Result[None, CvatError]]:
+def call_no_content(request: HttpRequest, config: Config) -> Flow[Result[None, CvatError]]:
     """Send ``request`` and ignore a 2xx body."""
-    result = yield from exchange(request)
+    result = yield from exchange(request, config)
     return result.map(lambda _: None)
 
 
@@ -361,7 +362,7 @@ def list_page(
 ) -> Flow[Result[Page[T], CvatError]]:
     """Fetch one DRF page of ``path`` as ``Page[type_]``."""
     request = build_request(session, "GET", path, query=query, org_header=org_header)
-    return (yield from call(Page[type_], request))  # type: ignore[valid-type]
+    return (yield from call(Page[type_], request, session.config))  # type: ignore[valid-type]
 
 
 def list_all(

@@ -237,7 +237,7 @@ def _login_password(session: Session, credentials: Credentials) -> Flow[Result[S
         json_body={"username": username, "password": password},
         org_header=False,
     )
-    result = yield from _api.exchange(request)
+    result = yield from _api.exchange(request, session.config)
     match result:
         case Success(HttpResponse() as response):
             cookies = _parse_cookies(response)
@@ -263,7 +263,7 @@ def _login_password(session: Session, credentials: Credentials) -> Flow[Result[S
 def _login_token(session: Session, token: str) -> Flow[Result[Session, CvatError]]:
     candidate = msgspec.structs.replace(session, auth=AccessTokenAuth(token=token))
     request = _api.build_request(candidate, "GET", "/api/users/self", org_header=False)
-    checked = yield from _api.call(User, request)
+    checked = yield from _api.call(User, request, session.config)
     return checked.map(lambda _: candidate)
 
 
@@ -466,7 +466,7 @@ def _logout_flow(session: Session) -> Flow[Result[Session, CvatError]]:
     if not isinstance(session.auth, PasswordAuth):
         return Success(logged_out)
     request = _api.build_request(session, "POST", "/api/auth/logout", org_header=False)
-    result = yield from _api.call_no_content(request)
+    result = yield from _api.call_no_content(request, session.config)
     return result.map(lambda _: logged_out)
 
 

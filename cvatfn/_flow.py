@@ -9,6 +9,7 @@ and receives their outcomes:
   ``TransportError`` (as a value, never raised into the flow);
 - :class:`Sleep` for some seconds; receive ``None``;
 - :class:`Now`; receive the monotonic time in seconds;
+- :class:`Random`; receive a float drawn uniformly from [0, 1) (the jitter of retry delays);
 - :class:`ReadFile` a byte range; receive ``bytes`` or an ``OSError`` value;
 - :class:`FileSize`; receive an ``int`` or an ``OSError`` value;
 - :class:`Progress`; receive ``None``.
@@ -33,15 +34,16 @@ integer handles that the runner hands out:
   ``None`` or an ``OSError`` (``FileExistsError`` when the target appeared meanwhile);
 - :class:`DiscardTemp` deletes it; receive ``None``.
 
-When the generator returns, its return value is the flow's result. :func:`run` is the only
-code in cvatfn that performs these effects: it uses the session's transport, and the
-transport's own clock when the transport is a :class:`~cvatfn.http.VirtualClock` (as the fake
-server's is), else the real clock. Bodies stream through the transport's ``stream`` when it is a
-:class:`~cvatfn.http.StreamingTransport`; otherwise ``handle`` answers and the runner cuts the
-body into the same pieces. The runner keeps track of every stream and temporary file it
-opened and, however the flow ends (returned, raised, interrupted, closed early), closes the
-streams and deletes the temporary files that were not committed. Progress effects go to the
-``progress=`` reporter through a :class:`~cvatfn.progress.ProgressRouter`.
+When the generator returns, its return value is the flow's result. :func:`run` is the only code
+in cvatfn that performs these effects: it uses the session's transport, and the transport's own
+clock when the transport is a :class:`~cvatfn.http.VirtualClock` (as the fake server's is), else
+the real clock; with a virtual clock, :class:`Random` draws from a generator seeded per run, so
+that a run against the fake server is reproducible. Bodies stream through the transport's
+``stream`` when it is a :class:`~cvatfn.http.StreamingTransport`; otherwise ``handle`` answers
+and the runner cuts the body into the same pieces. The runner keeps track of every stream and
+temporary file it opened and, however the flow ends (returned, raised, interrupted, closed
+early), closes the streams and deletes the temporary files that were not committed. Progress
+effects go to the ``progress=`` reporter through a :class:`~cvatfn.progress.ProgressRouter`.
 
 This keeps the protocols pure and testable: a test can drive a flow by hand with
 :func:`drive` and assert on the exact sequence of effects.
@@ -63,6 +65,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import random as _random
 import tempfile
 import time
 from collections.abc import Callable, Generator, Iterator
@@ -95,6 +98,7 @@ __all__ = [
     "OpenStream",
     "PathExists",
     "Progress",
+    "Random",
     "ReadChunk",
     "ReadFile",
     "Send",
@@ -113,6 +117,7 @@ __all__ = [
     "open_stream",
     "path_exists",
     "progress",
+    "random",
     "read_chunk",
     "read_file",
     "run",
@@ -142,6 +147,10 @@ class Sleep(msgspec.Struct, frozen=True):
 
 class Now(msgspec.Struct, frozen=True):
     """Read the monotonic clock."""
+
+
+class Random(msgspec.Struct, frozen=True):
+    """Draw a float uniformly from [0, 1)."""
 
 
 class ReadFile(msgspec.Struct, frozen=True):
@@ -244,6 +253,7 @@ Effect: TypeAlias = (
     Send
     | Sleep
     | Now
+    | Random
     | ReadFile
     | FileSize
     | Progress
@@ -275,6 +285,12 @@ def sleep(seconds: float) -> Flow[None]:
 def now() -> Flow[float]:
     """Effect helper: the monotonic time in seconds."""
     value = yield Now()
+    return cast(float, value)
+
+
+def random() -> Flow[float]:
+    """Effect helper: a float drawn uniformly from [0, 1)."""
+    value = yield Random()
     return cast(float, value)
 
 
@@ -464,8 +480,11 @@ class _Shell:
         self.pause: Callable[[float], None]
         if isinstance(transport, VirtualClock):
             self.clock, self.pause = transport.monotonic, transport.sleep
+            # A virtual clock means a deterministic run: the jitter is seeded too.
+            self.random = _random.Random(0)
         else:
             self.clock, self.pause = time.monotonic, time.sleep
+            self.random = _random.Random()
         self.streams: dict[int, _Stream] = {}
         self.temps: dict[int, _Temp] = {}
         self.next_handle = 1
@@ -489,6 +508,8 @@ class _Shell:
                 return None
             case Now():
                 return self.clock()
+            case Random():
+                return self.random.random()
             case ReadFile(path, offset, size):
                 return _read_range(path, offset, size)
             case FileSize(path):

@@ -265,8 +265,8 @@ def _meta_path(owner: MediaOwner, ident: int) -> str:
     return f"{owner.collection}/{ident}/data/meta"
 
 
-def _body(request: HttpRequest) -> Flow[Result[bytes, CvatError]]:
-    result = yield from _api.exchange(request)
+def _body(session: Session, request: HttpRequest) -> Flow[Result[bytes, CvatError]]:
+    result = yield from _api.exchange(request, session.config)
     return result.map(lambda response: response.body)
 
 
@@ -287,7 +287,7 @@ def get_frame(
     if isinstance(checked, Failure):
         return Failure(checked.failure())
     request = _frame_request(session, owner, ident.unwrap(), number.unwrap(), checked.unwrap())
-    return run(session, _body(request))
+    return run(session, _body(session, request))
 
 
 def get_preview(
@@ -298,7 +298,7 @@ def get_preview(
     if isinstance(ident, Failure):
         return Failure(ident.failure())
     request = _api.build_request(session, "GET", f"{owner.collection}/{ident.unwrap()}/preview")
-    return run(session, _body(request))
+    return run(session, _body(session, request))
 
 
 def download_chunk(
@@ -355,7 +355,7 @@ def _download_frames_flow(
     yield from report("frames", 0, total)
     for frame_id in frame_ids:
         request = _frame_request(session, owner, ident, frame_id, quality)
-        fetched = yield from _api.exchange(request)
+        fetched = yield from _api.exchange(request, session.config)
         if isinstance(fetched, Failure):
             return Failure(fetched.failure())
         response = fetched.unwrap()
@@ -423,7 +423,7 @@ def _meta_flow(
     session: Session, owner: MediaOwner, ident: int
 ) -> Flow[Result[DataMeta, CvatError]]:
     request = _api.build_request(session, "GET", _meta_path(owner, ident))
-    return (yield from _api.call(DataMeta, request))
+    return (yield from _api.call(DataMeta, request, session.config))
 
 
 def get_meta(
@@ -471,7 +471,7 @@ def _edit_deleted_flow(
         _meta_path(owner, ident),
         json_body={"deleted_frames": sorted(wanted)},
     )
-    return (yield from _api.call(DataMeta, request))
+    return (yield from _api.call(DataMeta, request, session.config))
 
 
 def _edit_deleted(

@@ -143,7 +143,7 @@ class Resource(Generic[T]):
         if isinstance(ident, Failure):
             return Failure(ident.failure())
         request = _api.build_request(session, "GET", self.item_path(ident.unwrap()))
-        return run(session, _api.call(self.model, request))
+        return run(session, _api.call(self.model, request, session.config))
 
     def create(self, session: Session, spec_type: type[S], spec: object) -> Result[T, CvatError]:
         """POST a new item from a spec struct or mapping."""
@@ -151,7 +151,7 @@ class Resource(Generic[T]):
         if isinstance(converted, Failure):
             return Failure(converted.failure())
         request = _api.build_request(session, "POST", self.path, json_body=converted.unwrap())
-        return run(session, _api.call(self.model, request))
+        return run(session, _api.call(self.model, request, session.config))
 
     def update(
         self, session: Session, value: IdOrEntity, patch_type: type[S], patch: object
@@ -166,7 +166,7 @@ class Resource(Generic[T]):
         request = _api.build_request(
             session, "PATCH", self.item_path(ident.unwrap()), json_body=converted.unwrap()
         )
-        return run(session, _api.call(self.model, request))
+        return run(session, _api.call(self.model, request, session.config))
 
     def remove(self, session: Session, value: IdOrEntity) -> Result[None, CvatError]:
         """DELETE an item."""
@@ -174,7 +174,7 @@ class Resource(Generic[T]):
         if isinstance(ident, Failure):
             return Failure(ident.failure())
         request = _api.build_request(session, "DELETE", self.item_path(ident.unwrap()))
-        return run(session, _api.call_no_content(request))
+        return run(session, _api.call_no_content(request, session.config))
 
     def fetch(self, session: Session, entity: HasId) -> Result[T, CvatError]:
         """A new snapshot of ``entity`` from the server."""

@@ -13,6 +13,7 @@ from typing import Literal
 import msgspec
 
 from cvatfn.http import Transport
+from cvatfn.retry import RetryPolicy
 
 __all__ = [
     "DEFAULT_SUPPORTED_VERSIONS",
@@ -64,6 +65,12 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     goes over TUS."""
     tus_chunk_size: int = 8 * 2**20
     """Bytes per TUS ``PATCH``."""
+    retry: RetryPolicy = RetryPolicy()
+    """When and how long to retry a failed request (see :mod:`cvatfn.retry`);
+    :data:`cvatfn.retry.NO_RETRY` sends every request once."""
+    max_redirects: int = 5
+    """Redirects a ``GET`` or ``HEAD`` follows; ``0`` follows none. Credentials never follow a
+    redirect to another origin, and a redirect from https to http is refused."""
 
 
 class Server(msgspec.Struct, frozen=True, kw_only=True):

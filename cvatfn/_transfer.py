@@ -217,7 +217,7 @@ def export_flow(
     if isinstance(checked, Failure):
         return Failure(checked.failure())
     start = _api.build_request(session, "POST", url_path, query=query)
-    answer = yield from _api.call_json(start)
+    answer = yield from _api.call_json(start, session.config)
     if isinstance(answer, Failure):
         return Failure(answer.failure())
     rq_id = _upload.rq_id_of(start, answer.unwrap())
@@ -266,7 +266,7 @@ def _restore_flow(
             )
         )
     get = _api.build_request(session, "GET", f"/api/{collection}/{done.result_id}")
-    return (yield from _api.call(type_, get))
+    return (yield from _api.call(type_, get, session.config))
 
 
 # ----------------------------------------------------------------------- public operations

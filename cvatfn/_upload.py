@@ -187,7 +187,7 @@ def _tus_upload(
             ("Upload-Metadata", metadata),
         ),
     )
-    created = yield from _api.exchange(create)
+    created = yield from _api.exchange(create, session.config)
     if isinstance(created, Failure):
         return Failure(created.failure())
     response = created.unwrap()
@@ -216,7 +216,7 @@ def _tus_upload(
                 ("Content-Type", "application/offset+octet-stream"),
             ),
         )
-        sent = yield from _api.exchange(patch)
+        sent = yield from _api.exchange(patch, session.config)
         if isinstance(sent, Failure):
             return Failure(sent.failure())
         answer = sent.unwrap()
@@ -249,7 +249,7 @@ def upload_files(
 ) -> Flow[Result[str, CvatError]]:
     """Run the whole upload session; the result is the background request id."""
     start = _api.build_request(session, "POST", url_path, headers=(("Upload-Start", ""),))
-    started = yield from _api.call_no_content(start)
+    started = yield from _api.call_no_content(start, session.config)
     if isinstance(started, Failure):
         return Failure(started.failure())
     total = sum(item.size for item in files)
@@ -270,7 +270,7 @@ def upload_files(
             body=body,
             headers=(("Content-Type", content_type), ("Upload-Multiple", "")),
         )
-        sent = yield from _api.call_no_content(request)
+        sent = yield from _api.call_no_content(request, session.config)
         if isinstance(sent, Failure):
             return Failure(sent.failure())
         done += sum(item.size for item in batch)
@@ -283,7 +283,7 @@ def upload_files(
     finish = _api.build_request(
         session, "POST", url_path, json_body=dict(fields), headers=(("Upload-Finish", ""),)
     )
-    finished = yield from _api.call_json(finish)
+    finished = yield from _api.call_json(finish, session.config)
     if isinstance(finished, Failure):
         return Failure(finished.failure())
     return rq_id_of(finish, finished.unwrap())
@@ -301,7 +301,7 @@ def upload_file(
     start = _api.build_request(
         session, "POST", url_path, query=query, headers=(("Upload-Start", ""),)
     )
-    started = yield from _api.call_no_content(start)
+    started = yield from _api.call_no_content(start, session.config)
     if isinstance(started, Failure):
         return Failure(started.failure())
     yield from progress("upload", 0, item.size)
@@ -315,7 +315,7 @@ def upload_file(
         query={**query, "filename": stored.unwrap()},
         headers=(("Upload-Finish", ""),),
     )
-    finished = yield from _api.call_json(finish)
+    finished = yield from _api.call_json(finish, session.config)
     if isinstance(finished, Failure):
         return Failure(finished.failure())
     return rq_id_of(finish, finished.unwrap())

@@ -86,10 +86,13 @@ class CvatErrorBase(msgspec.Struct, frozen=True, kw_only=True):
 
     message: str
     request: RequestInfo | None = None
+    attempts: int = 1
+    """How many times the request was sent before cvatfn gave up (see :mod:`cvatfn.retry`)."""
 
     def __str__(self) -> str:
         where = f" [{self.request.method} {self.request.url}]" if self.request else ""
-        return f"{type(self).__name__}: {self.message}{where}"
+        tries = f" (after {self.attempts} attempts)" if self.attempts > 1 else ""
+        return f"{type(self).__name__}: {self.message}{where}{tries}"
 
 
 class InvalidInput(CvatErrorBase, frozen=True, kw_only=True):
@@ -118,7 +121,7 @@ class TransportFailure(CvatErrorBase, frozen=True, kw_only=True):
     """The request did not complete: connection refused, timeout, TLS failure or a broken reply.
 
     ``kind`` is one of ``connect``, ``timeout``, ``tls_handshake``, ``tls_certificate``,
-    ``protocol``.
+    ``protocol`` and ``not_recorded`` (see :data:`cvatfn.http.TransportErrorKind`).
     """
 
     kind: TransportErrorKind

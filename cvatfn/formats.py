@@ -48,4 +48,4 @@ def retrieve(session: Session) -> Result[AnnotationFormats, CvatError]:
         >>> cvatfn.formats.retrieve(session).map(lambda f: f.importer("No such format")).unwrap()
     """
     request = _api.build_request(session, "GET", PATH)
-    return run(session, _api.call(AnnotationFormats, request))
+    return run(session, _api.call(AnnotationFormats, request, session.config))

@@ -148,7 +148,9 @@ class HttpResponse(msgspec.Struct, frozen=True):
     __str__ = __repr__
 
 
-TransportErrorKind = Literal["connect", "timeout", "tls_handshake", "tls_certificate", "protocol"]
+TransportErrorKind = Literal[
+    "connect", "timeout", "tls_handshake", "tls_certificate", "protocol", "not_recorded"
+]
 """Why a transport failed.
 
 - ``connect``: nothing listens, the name does not resolve, or the connection was refused/reset
@@ -158,6 +160,8 @@ TransportErrorKind = Literal["connect", "timeout", "tls_handshake", "tls_certifi
   (for example the peer does not speak TLS at all). Scheme deduction may fall back to http.
 - ``tls_certificate``: the peer's certificate could not be verified. Never a reason to fall back.
 - ``protocol``: the peer answered with something that is not valid HTTP, or closed mid-response.
+- ``not_recorded``: a replaying transport (a cassette) holds no answer for the request. Unlike
+  the others, this never heals: no retry is attempted.
 """
 
 

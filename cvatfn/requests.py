@@ -61,7 +61,7 @@ def _retrieve_request(session: Session, rq_id: str) -> HttpRequest:
 
 
 def _retrieve_flow(session: Session, rq_id: str) -> Flow[Result[Request, CvatError]]:
-    return (yield from _api.call(Request, _retrieve_request(session, rq_id)))
+    return (yield from _api.call(Request, _retrieve_request(session, rq_id), session.config))
 
 
 def retrieve(session: Session, rq_id: str) -> Result[Request, CvatError]:
@@ -119,7 +119,7 @@ def cancel(session: Session, rq_id: str) -> Result[None, CvatError]:
         404
     """
     request = _api.build_request(session, "POST", f"{_path(rq_id)}/cancel")
-    return run(session, _api.call_no_content(request))
+    return run(session, _api.call_no_content(request, session.config))
 
 
 def wait_flow(

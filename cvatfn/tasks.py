@@ -495,7 +495,7 @@ def _upload_data_flow(
     request = _api.build_request(
         session, "POST", path, json_body={**fields, key: [str(item) for item in resources]}
     )
-    answer = yield from _api.call_json(request)
+    answer = yield from _api.call_json(request, session.config)
     if isinstance(answer, Failure):
         return Failure(answer.failure())
     return _upload.rq_id_of(request, answer.unwrap())
@@ -538,7 +538,7 @@ def _upload_and_wait(
     if isinstance(waited, Failure):
         return Failure(waited.failure())
     request = _api.build_request(session, "GET", RESOURCE.item_path(task_id))
-    return (yield from _api.call(Task, request))
+    return (yield from _api.call(Task, request, session.config))
 
 
 def upload_data(

@@ -41,7 +41,7 @@ def retrieve_current_user(session: Session) -> Result[User, CvatError]:
         True
     """
     request = _api.build_request(session, "GET", "/api/users/self")
-    return run(session, _api.call(User, request))
+    return run(session, _api.call(User, request, session.config))
 
 
 def retrieve(session: Session, user: int | User | BasicUser) -> Result[User, CvatError]:

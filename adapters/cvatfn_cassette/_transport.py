@@ -31,8 +31,9 @@ by the last of them (a poll past the end of a recording sees the final state). I
 recorded during this session never answer in the same session: a second poll while recording
 reaches the server.
 
-**A miss.** When nothing may answer, ``handle`` raises ``TransportError("protocol", ...)``, the
-only exception a transport may raise, so cvatfn reports a ``TransportFailure`` value. Its
+**A miss.** When nothing may answer, ``handle`` raises ``TransportError("not_recorded", ...)``,
+the only exception a transport may raise, so cvatfn reports a ``TransportFailure`` value (and
+does not retry: a recording does not change). Its
 message shows the request, the matchers, and up to three closest recorded requests (ranked by
 how many matchers accept them), each with the reason every failing matcher gave, and how to
 record the request. The same report is kept as a :class:`CassetteMiss` in ``misses``. A cassette
@@ -372,7 +373,7 @@ class _CassetteTransport:
         cassette cannot be read, and when a matcher or the inner transport fails.
         """
         if self._load_error is not None:
-            raise TransportError("protocol", str(self._load_error), url=request.url)
+            raise TransportError("not_recorded", str(self._load_error), url=request.url)
         if self._replays:
             replayed = self._replay(request)
             if replayed is not None:
@@ -398,7 +399,7 @@ class _CassetteTransport:
                 url=request.url,
             ) from error
         if miss is not None:
-            raise TransportError("protocol", miss.message, url=request.url)
+            raise TransportError("not_recorded", miss.message, url=request.url)
         return None
 
     def _record(self, request: HttpRequest) -> HttpResponse:
@@ -549,7 +550,7 @@ class ReplayTransport(_CassetteTransport):
         ...     replay.handle(HttpRequest("GET", "http://localhost/api/server/about"))
         ... except TransportError as error:
         ...     print(error.kind, "absent.json" in error.message)
-        protocol True
+        not_recorded True
     """
 
     def __init__(

@@ -161,7 +161,7 @@ def test_once_with_a_file_reports_a_miss_and_keeps_the_file(
         session = cvatfn.connect(BASE, credentials=("admin", "admin"), transport=replaying)
         extra = cvatfn.projects.list(session.unwrap())
     error = failure_of(extra)
-    assert error.kind == "protocol"
+    assert error.kind == "not_recorded"
     assert "GET http://localhost/api/projects" in error.message
     assert unreachable.requests == []
     assert len(replaying.misses) == 1
@@ -361,7 +361,7 @@ def test_query_and_path_differences_are_misses(tmp_path: Path, url: str, reason:
     replay = ReplayTransport(cassette_path)
     with pytest.raises(TransportError) as raised:
         replay.handle(HttpRequest("GET", url))
-    assert raised.value.kind == "protocol"
+    assert raised.value.kind == "not_recorded"
     assert reason in raised.value.message
 
 
@@ -543,7 +543,7 @@ def test_a_miss_through_cvatfn_is_a_transport_failure_value(tmp_path: Path) -> N
     replay = ReplayTransport(cassette_path)
     session = cvatfn.connect(OTHER, transport=replay).unwrap()
     error = failure_of(cvatfn.tasks.retrieve(session, 7))
-    assert error.kind == "protocol"
+    assert error.kind == "not_recorded"
     assert f"GET {OTHER}/api/tasks/7" in error.message
     assert "#0 GET http://cvat.cassette/api/server/about" in error.message
     assert "path: path /api/tasks/7 != /api/server/about" in error.message
