@@ -153,13 +153,17 @@ TransportErrorKind = Literal[
 ]
 """Why a transport failed.
 
-- ``connect``: nothing listens, the name does not resolve, or the connection was refused/reset
-  before a response started.
-- ``timeout``: the connect or read timeout elapsed.
-- ``tls_handshake``: the TLS handshake failed for a reason other than the certificate
-  (for example the peer does not speak TLS at all). Scheme deduction may fall back to http.
+- ``connect``: the request was certainly not sent: the connection was refused, the name does
+  not resolve, the network or host is unreachable. Sending any method again is safe.
+- ``timeout``: the connect or read timeout elapsed. After a read timeout the request may have
+  been sent.
+- ``tls_handshake``: the TLS handshake failed for a reason other than the certificate (the
+  peer does not speak TLS at all, or reset or closed the connection during the handshake);
+  the request was not sent. Scheme deduction may fall back to http.
 - ``tls_certificate``: the peer's certificate could not be verified. Never a reason to fall back.
-- ``protocol``: the peer answered with something that is not valid HTTP, or closed mid-response.
+- ``protocol``: the connection was reset, aborted or closed once established (while the
+  request was sent, while its answer was awaited, or mid-response), or the peer answered with
+  something that is not valid HTTP. The request may have reached the server.
 - ``not_recorded``: a replaying transport (a cassette) holds no answer for the request. Unlike
   the others, this never heals: no retry is attempted.
 """

@@ -11,10 +11,24 @@ following a 3xx and retrying a failure are decisions of cvatfn's core, not of th
 A response is read in two phases so that a failure can be told apart by *when* it happened:
 
 1. ``urlopen`` connects, sends the request and reads the status line and headers. A failure
-   here is a connection failure (``connect``), a TLS failure (``tls_certificate`` when the
-   peer's certificate cannot be verified, ``tls_handshake`` otherwise), a ``timeout``, or a
-   ``protocol`` failure when the peer answered with something that is not HTTP or hung up
-   without answering.
+   here is one of:
+
+   - ``connect`` when the request was certainly not sent: the connection was refused, the name
+     did not resolve, the network or host is unreachable;
+   - ``tls_certificate`` when the peer's certificate cannot be verified, ``tls_handshake`` for
+     any other failure of the handshake, including the peer resetting or closing the
+     connection during it (the request was not sent either);
+   - ``timeout``;
+   - ``protocol`` when the connection was reset, aborted or closed once it was established --
+     while the request was being sent or its answer awaited -- or the peer answered with
+     something that is not HTTP. The request may have reached the server, so it is never
+     safe to send a ``POST`` again after this.
+
+   To tell a failure of the TLS handshake from the same failure on the established connection
+   (urllib3 reports both alike), the pool this transport builds uses an ``HTTPSConnection``
+   that marks failures of its ``connect`` step; an unmarked TLS error is then ``protocol``.
+   With a pool passed in, a TLS error is taken for ``tls_handshake`` and a reset for
+   ``protocol``: when in doubt, the request may have been sent.
 2. The body is read to the end. A failure here is a ``timeout`` or, for anything else (the
    peer closed mid-body, a broken chunked encoding, a bad ``Content-Encoding``), ``protocol``.
 
@@ -31,6 +45,7 @@ transport holds no other mutable state.
 
 from __future__ import annotations
 
+import errno
 import http.client
 import socket
 import ssl
@@ -42,6 +57,8 @@ from typing import Final, Self
 
 import urllib3
 from urllib3 import exceptions as u3
+from urllib3.connection import HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.util.ssl_match_hostname import CertificateError as HostnameMismatch
 
 from cvatfn.http import Headers, HttpRequest, HttpResponse, TransportError, TransportErrorKind
@@ -60,6 +77,43 @@ DEFAULT_USER_AGENT: Final[str] = f"cvatfn/{_version()}"
 """The ``User-Agent`` sent when neither the request nor the transport names one."""
 
 _CHUNK_SIZE: Final[int] = 64 * 1024
+
+
+class _HandshakeFailed(u3.SSLError):
+    """The TLS handshake failed (the peer does not speak TLS, reset or closed the connection,
+    or its certificate failed verification): the request was not sent. The cause is the
+    ``ssl`` or socket error."""
+
+
+class _HTTPSConnection(HTTPSConnection):
+    """An ``HTTPSConnection`` whose handshake failures say that they happened while connecting.
+
+    urllib3 wraps an ``OSError`` from the TCP connect in ``NewConnectionError``, but an error
+    from the TLS handshake reaches the caller exactly like the same error on the established
+    connection: an ``ssl.SSLError`` as ``SSLError``, a reset as ``ProtocolError``. Here every
+    ``OSError`` of the handshake becomes :class:`_HandshakeFailed` (``from`` the original).
+    urllib3's own errors, timeouts and host name mismatches pass through unchanged.
+    """
+
+    def connect(self) -> None:
+        try:
+            super().connect()
+        except (u3.HTTPError, TimeoutError, HostnameMismatch):
+            raise
+        except OSError as exc:
+            raise _HandshakeFailed(_describe(exc)) from exc
+
+
+class _HTTPSConnectionPool(HTTPSConnectionPool):
+    # urllib3's own HTTPSConnection does not match its BaseHTTPSConnection protocol under
+    # pyright either (a Final class attribute); urllib3 assigns it to the same attribute.
+    ConnectionCls = _HTTPSConnection  # pyright: ignore[reportAssignmentType]
+
+
+_POOL_CLASSES: Final[dict[str, type[HTTPConnectionPool]]] = {
+    "http": HTTPConnectionPool,
+    "https": _HTTPSConnectionPool,
+}
 
 
 class Urllib3Transport:
@@ -115,6 +169,7 @@ class Urllib3Transport:
                 pool = urllib3.PoolManager(
                     maxsize=maxsize, cert_reqs="CERT_NONE", assert_hostname=False
                 )
+            pool.pool_classes_by_scheme = _POOL_CLASSES
         self._pool: urllib3.PoolManager = pool
         self._timeout = urllib3.Timeout(connect=connect_timeout, read=read_timeout)
         self._user_agent = user_agent if user_agent is not None else DEFAULT_USER_AGENT
@@ -218,7 +273,7 @@ class Urllib3Transport:
                 timeout=self._timeout,
             )
         except Exception as exc:
-            kind, message = _classify(exc)
+            kind, message = _classify(exc, marked=self._owns_pool)
             raise TransportError(kind, message, url=request.url) from exc
 
 
@@ -274,8 +329,11 @@ def _describe(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _classify(exc: BaseException) -> tuple[TransportErrorKind, str]:
+def _classify(exc: BaseException, *, marked: bool) -> tuple[TransportErrorKind, str]:
     """Map a failure before the response head arrived to a kind and a message.
+
+    ``marked``: the failure comes from a pool of :class:`_HTTPSConnection`\\s, so a TLS error
+    without the :class:`_HandshakeFailed` mark happened after the handshake.
 
     The order matters: urllib3's ``NewConnectionError`` subclasses ``ConnectTimeoutError``, and
     ``http.client.RemoteDisconnected`` subclasses ``ConnectionResetError``.
@@ -284,30 +342,49 @@ def _classify(exc: BaseException) -> tuple[TransportErrorKind, str]:
     cert = _find(exc, ssl.SSLCertVerificationError, HostnameMismatch)
     if cert is not None:
         return "tls_certificate", _describe(cert)
+    handshake = _find(exc, _HandshakeFailed)
+    if handshake is not None:
+        return "tls_handshake", f"the TLS handshake failed: {handshake}"
     tls = _find(exc, u3.SSLError, ssl.SSLError)
     if tls is not None:
+        if marked:
+            return "protocol", f"TLS failure on the established connection: {_describe(tls)}"
         return "tls_handshake", _describe(tls)
 
-    # Connecting.
+    # Connecting, before anything was sent.
     new_connection = _find(exc, u3.NewConnectionError)  # includes NameResolutionError
     if new_connection is not None:
         return "connect", _describe(new_connection)
     timeout = _find(exc, u3.ConnectTimeoutError, u3.ReadTimeoutError, TimeoutError)
     if timeout is not None:
         return "timeout", _describe(timeout)
+    refused = _find(exc, ConnectionRefusedError, socket.gaierror, u3.ProxyError)
+    if refused is not None:
+        return "connect", _describe(refused)
 
     # The peer answered with something that is not HTTP, or hung up without answering.
     not_http = _find(exc, http.client.HTTPException)
     if not_http is not None:
         return "protocol", _describe(not_http)
-    # Refused, reset or aborted before any response started: nothing usable was exchanged.
-    refused = _find(exc, ConnectionError, socket.gaierror, u3.ProxyError)
-    if refused is not None:
-        return "connect", _describe(refused)
     if isinstance(exc, u3.LocationValueError):
         return "protocol", f"invalid URL: {_describe(exc)}"
-    if _find(exc, u3.ProtocolError, u3.HTTPError) is not None:
+    # Reset, aborted or broken once connected: the request may have reached the server.
+    if _find(exc, ConnectionError, u3.ProtocolError, u3.HTTPError) is not None:
         return "protocol", _describe(exc)
-    if _find(exc, OSError) is not None:
+    unreachable = _find(exc, OSError)
+    if isinstance(unreachable, OSError) and unreachable.errno in _NOT_SENT_ERRNOS:
         return "connect", _describe(exc)
     return "protocol", f"unexpected {_describe(exc)}"
+
+
+_NOT_SENT_ERRNOS: Final[frozenset[int]] = frozenset(
+    {
+        errno.ECONNREFUSED,
+        errno.ENETUNREACH,
+        errno.EHOSTUNREACH,
+        errno.EADDRNOTAVAIL,
+        errno.ENETDOWN,
+        errno.EHOSTDOWN,
+    }
+)
+"""Error numbers of a bare ``OSError`` that only connecting can produce."""

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import errno
 import http.client
 import json
 import shutil
 import socket
 import ssl
+import struct
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -385,6 +387,162 @@ def test_plain_http_to_tls_port_is_protocol(transport: Urllib3Transport, tls_ser
     assert err.kind in {"protocol", "connect"}
 
 
+# ---------------------------------------------------------------------------- sent or not sent
+#
+# ``connect`` promises that the request was not sent (a POST may be sent again); a connection
+# that breaks after it was established is ``protocol`` (the server may have acted on it).
+
+
+def _read_head(sock: socket.socket) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def _reset(sock: socket.socket) -> None:
+    """Close with an RST instead of a FIN (SO_LINGER with a zero timeout)."""
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    sock.close()
+
+
+class RawServer:
+    """A TCP listener on loopback that treats every connection with ``behaviour``; it records
+    the bytes each connection received before it ended."""
+
+    def __init__(self, behaviour: Callable[[socket.socket], bytes]) -> None:
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.behaviour = behaviour
+        self.received: list[bytes] = []
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    @property
+    def address(self) -> str:
+        return f"127.0.0.1:{self.listener.getsockname()[1]}"
+
+    def _run(self) -> None:
+        while True:
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            conn.settimeout(5)
+            try:
+                self.received.append(self.behaviour(conn))
+            except OSError:
+                self.received.append(b"")
+                conn.close()
+
+    def close(self) -> None:
+        self.listener.close()
+
+
+@pytest.fixture
+def raw_server() -> Iterator[Callable[[Callable[[socket.socket], bytes]], RawServer]]:
+    servers: list[RawServer] = []
+
+    def start(behaviour: Callable[[socket.socket], bytes]) -> RawServer:
+        servers.append(RawServer(behaviour))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.close()
+
+
+def _close_at_once(conn: socket.socket) -> bytes:
+    conn.close()
+    return b""
+
+
+def _read_then_reset(conn: socket.socket) -> bytes:
+    head = _read_head(conn)
+    _reset(conn)
+    return head
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_closed_without_an_answer_is_protocol(
+    raw_server: Callable[[Callable[[socket.socket], bytes]], RawServer], method: str
+) -> None:
+    server = raw_server(_close_at_once)
+    with Urllib3Transport(connect_timeout=2.0, read_timeout=2.0) as t:
+        err = _error(t, HttpRequest(method, f"http://{server.address}/api/tasks", body=b"{}"))
+    assert err.kind == "protocol"
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_reset_after_the_request_was_read_is_protocol(
+    raw_server: Callable[[Callable[[socket.socket], bytes]], RawServer], method: str
+) -> None:
+    server = raw_server(_read_then_reset)
+    with Urllib3Transport(connect_timeout=2.0, read_timeout=2.0) as t:
+        err = _error(t, HttpRequest(method, f"http://{server.address}/api/tasks", body=b"{}"))
+    assert err.kind == "protocol"
+    assert server.received[0].startswith(f"{method} /api/tasks HTTP/1.1".encode())
+
+
+def test_reset_after_a_tls_request_was_read_is_protocol(
+    raw_server: Callable[[Callable[[socket.socket], bytes]], RawServer],
+    certificate: tuple[Path, Path],
+) -> None:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+
+    def behaviour(conn: socket.socket) -> bytes:
+        tls = context.wrap_socket(conn, server_side=True)
+        return _read_then_reset(tls)
+
+    server = raw_server(behaviour)
+    with Urllib3Transport(ca_certs=str(certificate[0]), connect_timeout=2.0) as t:
+        err = _error(t, HttpRequest("POST", f"https://{server.address}/api/tasks", body=b"{}"))
+    assert err.kind == "protocol"
+    assert server.received[0].startswith(b"POST /api/tasks HTTP/1.1")
+
+
+def _reset_during_handshake(conn: socket.socket) -> bytes:
+    hello = conn.recv(65536)  # the client's TLS ClientHello; no answer
+    _reset(conn)
+    return hello
+
+
+def test_reset_during_the_tls_handshake_is_tls_handshake(
+    raw_server: Callable[[Callable[[socket.socket], bytes]], RawServer],
+) -> None:
+    server = raw_server(_reset_during_handshake)
+    with Urllib3Transport(connect_timeout=2.0, read_timeout=2.0) as t:
+        err = _error(t, HttpRequest("POST", f"https://{server.address}/api/tasks", body=b"{}"))
+    assert err.kind == "tls_handshake"
+    assert "reset" in err.message.lower()
+    assert server.received[0][:1] == b"\x16"  # a TLS handshake record, not the request
+
+
+def test_reset_during_the_tls_handshake_with_a_borrowed_pool_is_protocol(
+    raw_server: Callable[[Callable[[socket.socket], bytes]], RawServer],
+) -> None:
+    """A pool passed in has urllib3's own connections, which report this reset exactly like
+    a reset after sending; in doubt, the kind must not promise that nothing was sent."""
+    server = raw_server(_reset_during_handshake)
+    pool = urllib3.PoolManager()
+    with Urllib3Transport(pool=pool, connect_timeout=2.0, read_timeout=2.0) as t:
+        err = _error(t, HttpRequest("POST", f"https://{server.address}/api/tasks", body=b"{}"))
+    pool.clear()
+    assert err.kind == "protocol"
+
+
+def test_refused_is_connect_for_every_method() -> None:
+    with Urllib3Transport(connect_timeout=2.0) as t:
+        for method in ("GET", "POST", "PATCH"):
+            err = _error(t, HttpRequest(method, f"http://127.0.0.1:{_free_port()}/", body=b"x"))
+            assert err.kind == "connect"
+            https = _error(t, HttpRequest(method, f"https://127.0.0.1:{_free_port()}/"))
+            assert https.kind == "connect"
+
+
 # ---------------------------------------------------------------------------- mapping table
 
 
@@ -428,7 +586,10 @@ _no_conn: Any = None
             u3.ProtocolError("Connection aborted.", http.client.RemoteDisconnected("closed")),
             "protocol",
         ),
-        (u3.ProtocolError("Connection aborted.", ConnectionResetError(104, "reset")), "connect"),
+        (u3.ProtocolError("Connection aborted.", ConnectionResetError(104, "reset")), "protocol"),
+        (u3.ProtocolError("Connection aborted.", BrokenPipeError(32, "pipe")), "protocol"),
+        (u3.ProtocolError("Connection aborted.", ConnectionAbortedError(103, "x")), "protocol"),
+        (u3.ProtocolError("Connection aborted.", OSError(errno.EPIPE, "pipe")), "protocol"),
         (
             u3.ProtocolError("Connection aborted.", ConnectionRefusedError(111, "refused")),
             "connect",
@@ -442,7 +603,10 @@ _no_conn: Any = None
         (u3.DecodeError("bad gzip"), "protocol"),
         (ConnectionRefusedError(111, "refused"), "connect"),
         (TimeoutError("timed out"), "timeout"),
-        (OSError("network is unreachable"), "connect"),
+        (OSError(errno.ENETUNREACH, "Network is unreachable"), "connect"),
+        (OSError(errno.EHOSTUNREACH, "No route to host"), "connect"),
+        (ConnectionResetError(104, "reset"), "protocol"),
+        (OSError("something without an errno"), "protocol"),
         (RuntimeError("a bug in a pool"), "protocol"),
         (KeyError("a bug in a pool"), "protocol"),
     ],
