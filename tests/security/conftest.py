@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import base64
 import datetime
 import ipaddress
+import json
 import socket
 import ssl
 import threading
@@ -151,8 +153,8 @@ def free_port(host: str = "127.0.0.1") -> int:
 class Recorder:
     """A :class:`Transport` that records every request it is handed, then answers it.
 
-    ``rules`` are tried first: ``(method, path-prefix) -> answer``; the first that matches
-    answers, else ``inner`` does (or a 404 when there is no inner).
+    ``rules`` are tried first: ``(method, path with query) -> answer`` (an exact match); the
+    first that matches answers, else ``inner`` does (or a 404 when there is no inner).
     """
 
     inner: Transport | None = None
@@ -164,15 +166,15 @@ class Recorder:
     def handle(self, request: HttpRequest) -> HttpResponse:
         self.seen.append(request)
         path = "/" + request.url.split("://", 1)[1].split("/", 1)[1]
-        for method, prefix, answer in self.rules:
-            if request.method == method and path.startswith(prefix):
+        for method, target, answer in self.rules:
+            if request.method == method and path == target:
                 return answer(request)
         if self.inner is None:
             return HttpResponse(404, (("Content-Type", "application/json"),), b"{}")
         return self.inner.handle(request)
 
-    def on(self, method: str, prefix: str, answer: Callable[[HttpRequest], HttpResponse]) -> None:
-        self.rules.append((method, prefix, answer))
+    def on(self, method: str, target: str, answer: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.rules.append((method, target, answer))
 
 
 def redirect(status: int, location: str) -> Callable[[HttpRequest], HttpResponse]:
@@ -285,3 +287,19 @@ def dual_server(pki: Pki) -> Iterator[Callable[[Transport], DualServer]]:
 @pytest.fixture
 def fake() -> FakeServer:
     return FakeServer()
+
+
+def create_access_token(server: FakeServer, username: str, password: str) -> str:
+    """A new personal access token of ``username``, made through the server's own API."""
+    basic = base64.b64encode(f"{username}:{password}".encode()).decode()
+    response = server.transport().handle(
+        HttpRequest(
+            "POST",
+            "http://localhost/api/auth/access_tokens",
+            (("Authorization", f"Basic {basic}"), ("Content-Type", "application/json")),
+            json.dumps({"name": "security test"}).encode(),
+        )
+    )
+    assert response.status == 201, response.body
+    token: str = json.loads(response.body)["value"]
+    return token
