@@ -11,7 +11,27 @@ Examples:
     200
 """
 
+from ._faults import (
+    NO_RESPONSE,
+    Dropped,
+    DroppedConnection,
+    FaultEvent,
+    FaultInjector,
+    FaultPlan,
+)
 from ._http_front import ServerHandle, serve
 from ._server import FakeServer, FakeTransport, RequestBehaviour
 
-__all__ = ["FakeServer", "FakeTransport", "RequestBehaviour", "ServerHandle", "serve"]
+__all__ = [
+    "NO_RESPONSE",
+    "Dropped",
+    "DroppedConnection",
+    "FakeServer",
+    "FakeTransport",
+    "FaultEvent",
+    "FaultInjector",
+    "FaultPlan",
+    "RequestBehaviour",
+    "ServerHandle",
+    "serve",
+]

@@ -15,6 +15,12 @@ either as is or masked (64 characters), exactly like Django 4.x. Token, Bearer a
 authentication need no CSRF token. ``POST /api/auth/login`` skips session authentication,
 so it is CSRF-exempt.
 
+A ``sessionid`` cookie whose session the server does not know (it expired, was logged out,
+or ``server.faults.expire_sessions()`` ended it) authenticates nobody: the request is
+anonymous, so no CSRF check applies and DRF answers 401 where a user is needed. The answer
+deletes the stale cookie, as Django's ``SessionMiddleware`` does for a session it could not
+load.
+
 Personal access tokens (CVAT 2.80) are stored with their raw value, which is shown only in
 the creation response. A token cannot manage tokens (only list and view them), and a
 read-only token cannot perform unsafe methods at all.
@@ -45,6 +51,10 @@ SESSION_AGE = 1209600  # Django's SESSION_COOKIE_AGE (two weeks)
 CSRF_AGE = 31449600  # Django's CSRF_COOKIE_AGE (one year)
 _CSRF_CHARS = string.ascii_letters + string.digits
 _AUTH_HEADER = (("WWW-Authenticate", "Token"),)
+DELETE_SESSION_COOKIE = (
+    'sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax'
+)
+"""Django's ``delete_cookie("sessionid")``."""
 
 
 def _fail(message: str) -> ApiError:
@@ -92,6 +102,8 @@ def authenticate(ctx: Ctx, *, use_session: bool = True) -> None:
                     _enforce_csrf(ctx)
                 ctx.user, ctx.auth_kind = user, "session"
                 return
+        elif "sessionid" in ctx.cookies:
+            ctx.set_cookies.append(DELETE_SESSION_COOKIE)
     if scheme_l == "basic":
         parts = header.split()
         if len(parts) == 1:
@@ -218,9 +230,7 @@ def logout(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     session_key = ctx.cookies.get("sessionid")
     if session_key is not None and session_key in srv.state.sessions:
         del srv.state.sessions[session_key]
-        ctx.set_cookies.append(
-            'sessionid=""; expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/; SameSite=Lax'
-        )
+        ctx.set_cookies.append(DELETE_SESSION_COOKIE)
     if ctx.user is not None:
         for key in [k for k, uid in srv.state.legacy_tokens.items() if uid == ctx.user.id]:
             del srv.state.legacy_tokens[key]

@@ -25,11 +25,19 @@ as a transport that validates every exchange against CVAT's contract::
 
 Locking: the handler threads call ``app.handle`` one exchange at a time, under one lock, so
 neither the app nor a wrapper needs to be thread-safe. For a :class:`FakeServer` that lock is
-the server's own re-entrant ``lock`` (which its public methods also take); for anything else
-it is a lock owned by this front. Serving one :class:`FakeServer` through two fronts, or
-through a front and in-process at the same time, stays safe because ``FakeServer.handle``
-takes the server's lock in any case. If ``app.handle`` raises, the client gets a 500 with a
+the server's own re-entrant ``lock`` (which its public methods also take), taken by
+``FakeServer.exchange`` itself, which sleeps an injected latency before taking it; for
+anything else it is a lock owned by this front. Serving one :class:`FakeServer` through two
+fronts, or through a front and in-process at the same time, stays safe because the server
+takes its lock in any case. If ``app.handle`` raises, the client gets a 500 with a
 plain-text body naming the exception (the fake server itself never raises).
+
+Injected faults (``server.faults``) reach the wire as they would from a real deployment: an
+error status is an ordinary answer; a dropped connection sends the status line, the headers
+(with the full ``Content-Length``) and the part of the body that got through, or nothing at
+all, then closes the socket. A wrapper around ``server.transport()`` passes a drop on as a
+:class:`~cvatfn_fake._faults.DroppedConnection`, which the front turns into the same closed
+socket. Latency is slept for real in the serving thread.
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ from typing import cast
 
 from cvatfn.http import HttpRequest, HttpResponse, Transport
 
+from ._faults import Dropped, DroppedConnection, wall_clock
 from ._server import FakeServer
 
 __all__ = ["ServerHandle", "serve"]
@@ -96,7 +105,25 @@ class _Handler(BaseHTTPRequestHandler):
             tuple((k, v) for k, v in self.headers.items()),
             body,
         )
-        response = self._handle(request)
+        answer = self._handle(request)
+        if isinstance(answer, Dropped):
+            self._drop(answer)
+            return
+        response = answer
+        self._write_head(response)
+        if self.command != "HEAD" and response.body:
+            self.wfile.write(response.body)
+
+    def _drop(self, dropped: Dropped) -> None:
+        """An injected drop: the head and the part of the body that got through (or nothing
+        at all), then the connection closes."""
+        self.close_connection = True
+        if dropped.response is not None:
+            self._write_head(dropped.response)
+            self.wfile.write(dropped.delivered)
+        self.wfile.flush()
+
+    def _write_head(self, response: HttpResponse) -> None:
         self.send_response(response.status)
         # A HEAD answer has no body to measure: it keeps the GET's length the app declared.
         declared = response.header("content-length") if self.command == "HEAD" else None
@@ -107,13 +134,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", length)
         self.end_headers()
-        if self.command != "HEAD" and response.body:
-            self.wfile.write(response.body)
 
-    def _handle(self, request: HttpRequest) -> HttpResponse:
+    def _handle(self, request: HttpRequest) -> HttpResponse | Dropped:
         try:
-            with self.lock:
-                return self.app.handle(request)
+            with wall_clock():  # latency is slept for real: the client waits on real time
+                if isinstance(self.app, FakeServer):
+                    return self.app.exchange(request)  # takes the server's lock itself
+                with self.lock:
+                    return self.app.handle(request)
+        except DroppedConnection as exc:  # an injected drop, through a wrapper
+            return exc.dropped
         except Exception as exc:  # a wrapper's bug must still produce an HTTP answer
             traceback.print_exc()
             message = f"cvatfn_fake: the served app raised {type(exc).__name__}: {exc}\n"

@@ -24,6 +24,13 @@ ids) come from a seeded generator for the same reason.
 Background requests (task data processing) follow a configurable script, see
 :class:`RequestBehaviour`: finish immediately (the default), stay queued/started for a number
 of ``GET /api/requests/{id}`` polls, or fail with a chosen message.
+
+Faults (error statuses, dropped connections, cut TUS chunks, expired sessions, latency) are
+injected through ``server.faults``, a :class:`~cvatfn_fake._faults.FaultInjector`.
+:meth:`FakeServer.exchange` serves a request with them applied and answers an
+:class:`~cvatfn.http.HttpResponse` or a :class:`~cvatfn_fake._faults.Dropped` connection;
+:meth:`FakeServer.handle` answers an :class:`~cvatfn.http.HttpResponse` only, so it leaves
+drops pending for a transport that can drop a connection.
 """
 
 from __future__ import annotations
@@ -31,9 +38,11 @@ from __future__ import annotations
 import random
 import string
 import threading
+import time
 import traceback
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Generator, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -59,6 +68,7 @@ from . import (
 )
 from ._context import Ctx, check_acceptable, plain, render
 from ._errors import ApiError
+from ._faults import Dropped, Fault, FaultInjector, logged_answer, on_wall_clock
 from ._router import NoRoute, Router
 from ._state import State, User
 
@@ -93,7 +103,8 @@ class RequestBehaviour:
 
 
 class FakeTransport:
-    """In-process transport to a :class:`FakeServer`; also a virtual clock.
+    """In-process transport to a :class:`FakeServer`; also a virtual clock, and a
+    :class:`cvatfn.http.StreamingTransport`.
 
     Examples:
         >>> server = FakeServer()
@@ -108,8 +119,42 @@ class FakeTransport:
         self._server = server
 
     def handle(self, request: HttpRequest) -> HttpResponse:
-        """Serve ``request``; never raises."""
-        return self._server.handle(request)
+        """Serve ``request``. Raises only :class:`~cvatfn_fake._faults.DroppedConnection` (a
+        :class:`cvatfn.http.TransportError` of kind ``"protocol"``), when a drop was injected.
+        """
+        answer = self._server.exchange(request)
+        if isinstance(answer, Dropped):
+            raise answer.error(request.url)
+        return answer
+
+    @contextmanager
+    def stream(
+        self, request: HttpRequest, *, chunk_size: int = 65536
+    ) -> Generator[tuple[HttpResponse, Iterator[bytes]]]:
+        """Serve ``request``; yield its head (no body) and its body in pieces of at most
+        ``chunk_size`` bytes. An injected drop raises
+        :class:`~cvatfn_fake._faults.DroppedConnection` on entering (nothing was sent) or
+        while iterating, after the part of the body that got through.
+
+        Examples:
+            >>> server = FakeServer()
+            >>> with server.transport().stream(
+            ...     HttpRequest("GET", "http://cvat/api/server/about"), chunk_size=100
+            ... ) as (head, chunks):
+            ...     head.status, head.body, len(next(chunks))
+            (200, b'', 100)
+        """
+        answer = self._server.exchange(request)
+        if isinstance(answer, Dropped):
+            if answer.response is None:
+                raise answer.error(request.url)
+            response = answer.response
+        else:
+            response = answer
+        yield (
+            HttpResponse(response.status, response.headers),
+            _pieces(request.url, answer, max(1, chunk_size)),
+        )
 
     def monotonic(self) -> float:
         """The server's clock, in seconds."""
@@ -118,6 +163,14 @@ class FakeTransport:
     def sleep(self, seconds: float) -> None:
         """Let ``seconds`` pass on the server's clock (instantly, on the virtual clock)."""
         self._server.advance(seconds)
+
+
+def _pieces(url: str, answer: HttpResponse | Dropped, size: int) -> Iterator[bytes]:
+    body = answer.delivered if isinstance(answer, Dropped) else answer.body
+    for start in range(0, len(body), size):
+        yield body[start : start + size]
+    if isinstance(answer, Dropped):
+        raise answer.error(url)
 
 
 class FakeServer:
@@ -152,8 +205,9 @@ class FakeServer:
         self._random = random.Random(seed)
         self._log: deque[tuple[HttpRequest, HttpResponse]] = deque(maxlen=max(0, log_limit))
         self.request_behaviour = RequestBehaviour()
-        self._failures: deque[str] = deque()
         self.lock = threading.RLock()
+        self.faults = FaultInjector(self)
+        """Fault injection: error statuses, drops, cut TUS chunks, sessions, latency."""
         self.router = Router()
         for module in (
             _auth,
@@ -287,13 +341,13 @@ class FakeServer:
         self.request_behaviour = RequestBehaviour(polls_before_finish=polls_before_finish)
 
     def fail_next_requests(self, message: str = "Unknown error", *, count: int = 1) -> None:
-        """Make the next ``count`` background requests fail with ``message``.
+        """Make the next ``count`` background requests fail with ``message`` (the same as
+        ``server.faults.fail_background``).
 
         Examples:
             >>> server = FakeServer(); server.fail_next_requests("disk full", count=2)
         """
-        for _ in range(count):
-            self._failures.append(message)
+        self.faults.fail_background(message, count)
 
     def take_failure(self) -> str | None:
         """The message for the next background request, if one was queued by
@@ -304,7 +358,7 @@ class FakeServer:
             >>> server.take_failure(), server.take_failure()
             ('disk full', None)
         """
-        return self._failures.popleft() if self._failures else None
+        return self.faults.take_background()
 
     @property
     def log(self) -> tuple[tuple[HttpRequest, HttpResponse], ...]:
@@ -313,21 +367,69 @@ class FakeServer:
 
     # --------------------------------------------------------------------------- serving
     def handle(self, request: HttpRequest) -> HttpResponse:
-        """Serve one request. Never raises: internal errors become a 500."""
+        """Serve one request, with the injected faults that have an HTTP answer. Never
+        raises: internal errors become a 500. Drops stay pending (see :meth:`exchange`).
+        """
+        answer = self.exchange(request, can_drop=False)
+        # Without can_drop no drop is decided; were one, the log's form of it is returned.
+        return logged_answer(answer)
+
+    def exchange(self, request: HttpRequest, *, can_drop: bool = True) -> HttpResponse | Dropped:
+        """Serve one request with the injected faults applied (see ``server.faults``):
+        an :class:`~cvatfn.http.HttpResponse`, or a :class:`~cvatfn_fake._faults.Dropped`
+        connection. Never raises.
+
+        Examples:
+            >>> server = FakeServer(); server.faults.drop_next(phase="before")
+            >>> server.exchange(HttpRequest("GET", "http://cvat/api/server/about"))
+            Dropped(response=None, cut_at=0)
+        """
+        latency = self.faults.latency
+        real_time = self._clock is not None or on_wall_clock()
+        if latency > 0 and real_time:
+            time.sleep(latency)  # outside the lock: other requests are served meanwhile
         with self.lock:
+            if latency > 0 and not real_time:
+                self.advance(latency)
+            fault: Fault | None = None
             try:
-                response = self._dispatch(request)
-            except Exception:  # an internal bug must still produce an HTTP answer
+                fault = self.faults.decide(request, can_drop=can_drop)
+            except Exception:  # a bug in the injector must not stop the request
                 traceback.print_exc()
-                response = HttpResponse(
-                    500,
-                    (("Content-Type", "application/vnd.cvat+json"),),
-                    b'{"detail":"A server error occurred."}',
-                )
-            response = framed(request.method.upper(), response)
+            answer: HttpResponse | Dropped
+            if fault is not None and fault.phase == "before":
+                answer = self._fault_answer(fault, request, None)
+            else:
+                response = self._serve(request)
+                late = fault if fault is not None else self.faults.take_deferred()
+                answer = response if late is None else self._fault_answer(late, request, response)
             if self._log.maxlen:
-                self._log.append((request, response))
-            return response
+                self._log.append((request, logged_answer(answer)))
+            return answer
+
+    def _fault_answer(
+        self, fault: Fault, request: HttpRequest, response: HttpResponse | None
+    ) -> HttpResponse | Dropped:
+        try:
+            answer = self.faults.respond(fault, request, response)
+        except Exception:  # a bug in the injector must not stop the request
+            traceback.print_exc()
+            return response if response is not None else self._serve(request)
+        if isinstance(answer, HttpResponse):
+            return framed(request.method.upper(), answer)
+        return answer
+
+    def _serve(self, request: HttpRequest) -> HttpResponse:
+        try:
+            response = self._dispatch(request)
+        except Exception:  # an internal bug must still produce an HTTP answer
+            traceback.print_exc()
+            response = HttpResponse(
+                500,
+                (("Content-Type", "application/vnd.cvat+json"),),
+                b'{"detail":"A server error occurred."}',
+            )
+        return framed(request.method.upper(), response)
 
     def _dispatch(self, request: HttpRequest) -> HttpResponse:
         ctx = Ctx(self, request)

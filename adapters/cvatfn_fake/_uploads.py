@@ -16,6 +16,10 @@ Theory of operation
 
 Uploaded bytes are kept per task in ``TaskData.uploaded`` (name -> bytes, in arrival order,
 which is the order the ``predefined`` sorting method uses).
+
+An injected TUS cut (``server.faults.cut_next_tus_patch``) stores only a prefix of a
+``PATCH``'s chunk and advances the offset by as much; the answer then fails, and ``HEAD``
+reports the true offset for the client to resume from.
 """
 
 from __future__ import annotations
@@ -139,6 +143,9 @@ def tus_chunk(srv: FakeServer, ctx: Ctx, task: Task, file_id: str) -> HttpRespon
     if offset > upload.length:
         return tus_response(ctx, 413)
     chunk = ctx.request.body
+    kept = srv.faults.take_tus_cut(len(chunk))  # an injected cut keeps only a prefix
+    if kept is not None:
+        chunk = chunk[:kept]
     upload.buffer[offset : offset + len(chunk)] = chunk
     upload.offset += len(chunk)
     filename = upload.filename
@@ -221,6 +228,9 @@ def tus_file_chunk(
     if offset > upload.length:
         return tus_response(ctx, 413)
     chunk = ctx.request.body[: upload.length - offset]
+    kept = srv.faults.take_tus_cut(len(chunk))  # an injected cut keeps only a prefix
+    if kept is not None:
+        chunk = chunk[:kept]
     upload.buffer[offset : offset + len(chunk)] = chunk
     upload.offset += len(chunk)
     return tus_response(ctx, 204, (("Upload-Offset", str(upload.offset)),))
