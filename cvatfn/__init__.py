@@ -28,6 +28,7 @@ from cvatfn import (
     projects,
     requests,
     results,
+    retry,
     tasks,
     users,
 )
@@ -45,6 +46,7 @@ from cvatfn._session import (
 from cvatfn.errors import CvatError, CvatException, CvatWarning
 from cvatfn.filters import F
 from cvatfn.results import and_then, collect
+from cvatfn.retry import RetryPolicy
 from cvatfn.tasks import ResourceType
 
 __version__ = "0.1.0"
@@ -63,6 +65,7 @@ __all__ = [
     "PasswordAuth",
     "PatchAction",
     "ResourceType",
+    "RetryPolicy",
     "Server",
     "Session",
     "__version__",
@@ -87,6 +90,7 @@ __all__ = [
     "projects",
     "requests",
     "results",
+    "retry",
     "tasks",
     "users",
     "with_org",

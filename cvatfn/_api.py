@@ -279,10 +279,12 @@ def failure_of(sent: Sent) -> CvatError | None:
     return error
 
 
-def exchange(request: HttpRequest, config: Config) -> Flow[Result[HttpResponse, CvatError]]:
+def exchange(
+    request: HttpRequest, config: Config, *, idempotent: bool | None = None
+) -> Flow[Result[HttpResponse, CvatError]]:
     """Send ``request`` with ``config``'s retries and redirects; a 2xx response is a success,
-    anything else a failure value."""
-    sent = yield from resend(request, config)
+    anything else a failure value. ``idempotent`` overrides the method's retry rule."""
+    sent = yield from resend(request, config, idempotent=idempotent)
     error = failure_of(sent)
     if error is not None:
         return Failure(error)
@@ -314,9 +316,11 @@ def call_json(request: HttpRequest, config: Config) -> Flow[Result[Any, CvatErro
             raise AssertionError(result)
 
 
-def call_no_content(request: HttpRequest, config: Config) -> Flow[Result[None, CvatError]]:
+def call_no_content(
+    request: HttpRequest, config: Config, *, idempotent: bool | None = None
+) -> Flow[Result[None, CvatError]]:
     """Send ``request`` and ignore a 2xx body."""
-    result = yield from exchange(request, config)
+    result = yield from exchange(request, config, idempotent=idempotent)
     return result.map(lambda _: None)
 
 

@@ -24,6 +24,11 @@ path either does not exist or holds the whole, verified body -- never a part of 
    supported. If a file appeared at the target meanwhile, it is left alone and the download
    fails.
 
+A body that breaks off (a dropped connection, a timeout, fewer bytes than announced) is
+downloaded again from the start into a new temporary file, after a backoff, as long as
+``Config.retry`` allows; failures before the body (a 5xx, a refused connection) are retried by
+:func:`cvatfn._resilient.reopen`, which also follows redirects.
+
 On every failure after step 2 the temporary file is deleted (:class:`~cvatfn._flow.DiscardTemp`)
 and the stream released. If the flow is abandoned halfway (the runner is interrupted, the
 generator closed), the runner deletes what is left, because it owns the files and streams it
@@ -39,6 +44,7 @@ from __future__ import annotations
 
 import os
 
+import msgspec
 from returns.result import Failure, Result, Success
 
 from cvatfn import _api
@@ -50,21 +56,25 @@ from cvatfn._flow import (
     commit_temp,
     create_temp,
     discard_temp,
-    open_stream,
     path_exists,
     progress,
+    random,
     read_chunk,
+    sleep,
     write_temp,
 )
+from cvatfn._resilient import Sent, reopen
 from cvatfn._session import Session
 from cvatfn.errors import (
     CvatError,
     InvalidInput,
     LocalFileError,
     RequestInfo,
+    TransportFailure,
     UnexpectedResponse,
 )
 from cvatfn.http import HttpRequest, HttpResponse, TransportError
+from cvatfn.retry import RETRYABLE_TRANSPORT_ERRORS
 
 __all__ = [
     "ERROR_BODY_LIMIT",
@@ -156,46 +166,76 @@ def download_flow(
         >>> run_flow(Hello(), download_flow(session, get, target)).failure().field  # exists
         'path'
     """
-    del session
     if not target or "\0" in target:
         return Failure(_path_error(target, "the path is empty or holds a NUL character"))
     if (yield from path_exists(target)):
         return Failure(_path_error(target, "a file or directory already exists there"))
-    temp = yield from create_temp(target)
-    if isinstance(temp, OSError):
-        where = os.path.dirname(target) or "."
-        return Failure(
-            _path_error(target, f"cannot create a file in {where!r}: {_os_message(temp)}")
+    policy = session.config.retry
+    made = 0
+    slept = 0.0
+    while True:
+        temp = yield from create_temp(target)
+        if isinstance(temp, OSError):
+            where = os.path.dirname(target) or "."
+            message = f"cannot create a file in {where!r}: {_os_message(temp)}"
+            return Failure(_path_error(target, message, request if made else None))
+        result, attempts, restartable = yield from _stream_into(
+            session, request, temp, target, stage
         )
-    result = yield from _stream_into(request, temp, target, stage)
-    if isinstance(result, Failure):
+        made += attempts
+        if isinstance(result, Success):
+            return result
         yield from discard_temp(temp.temp)
-    return result
+        error = result.failure()
+        if made > 1:
+            error = msgspec.structs.replace(error, attempts=made)
+        if not restartable or made >= policy.max_attempts:
+            return Failure(error)
+        draw = yield from random()
+        delay = policy.backoff(made, draw)
+        if slept + delay > policy.max_elapsed:
+            return Failure(error)
+        yield from sleep(delay)
+        slept += delay
+
+
+def _restartable(error: CvatError) -> bool:
+    """Whether a body that broke off is worth downloading again from the start."""
+    if isinstance(error, TransportFailure):
+        return error.kind in RETRYABLE_TRANSPORT_ERRORS
+    return isinstance(error, UnexpectedResponse) and error.message.endswith("(truncated)")
 
 
 def _stream_into(
-    request: HttpRequest, temp: TempFile, target: str, stage: str
-) -> Flow[Result[str, CvatError]]:
-    opened = yield from open_stream(request, DEFAULT_CHUNK_SIZE)
+    session: Session, request: HttpRequest, temp: TempFile, target: str, stage: str
+) -> Flow[tuple[Result[str, CvatError], int, bool]]:
+    """One attempt: the result, the requests it took, and whether a new attempt may help."""
+    reopened = yield from reopen(request, session.config, DEFAULT_CHUNK_SIZE)
+    attempts, opened = reopened.attempts, reopened.outcome
+    sent = reopened.request
     if isinstance(opened, TransportError):
-        return Failure(_api.transport_failure(request, opened))
+        error = _api.failure_of(Sent(sent, opened, attempts))
+        assert error is not None
+        return Failure(error), attempts, False
     stream, head = opened.stream, opened.head
     if not head.ok:
         response = yield from read_error_body(stream, head)
         yield from close_stream(stream)
-        return Failure(_api.error_from_response(request, response))
-    copied = yield from _copy(request, stream, head, temp, target, stage)
+        error = _api.failure_of(Sent(sent, response, attempts, reopened.refused))
+        assert error is not None
+        return Failure(error), attempts, False
+    copied = yield from _copy(sent, stream, head, temp, target, stage)
     yield from close_stream(stream)
     if isinstance(copied, Failure):
-        return copied
+        return Failure(copied.failure()), attempts, _restartable(copied.failure())
     committed = yield from commit_temp(temp.temp, target)
     if committed is not None:
         if isinstance(committed, FileExistsError):
             message = "a file appeared there during the download; it was left untouched"
         else:
             message = f"cannot move the downloaded file into place: {_os_message(committed)}"
-        return Failure(_path_error(target, message, request))
-    return Success(target)
+        return Failure(_path_error(target, message, sent)), attempts, False
+    return Success(target), attempts, False
 
 
 def _copy(

@@ -139,8 +139,12 @@ def redirect_request(request: HttpRequest, response: HttpResponse) -> HttpReques
     return HttpRequest(request.method, target, headers, request.body)
 
 
-def resend(request: HttpRequest, config: Config) -> Flow[Sent]:
-    """Send ``request``, following redirects and retrying as ``config`` says (a flow)."""
+def resend(request: HttpRequest, config: Config, *, idempotent: bool | None = None) -> Flow[Sent]:
+    """Send ``request``, following redirects and retrying as ``config`` says (a flow).
+
+    ``idempotent`` overrides the method's own answer to "is it safe to send twice?" (see
+    :func:`cvatfn.retry.should_retry`).
+    """
     policy = config.retry
     redirects = 0
     attempts = 1
@@ -159,7 +163,9 @@ def resend(request: HttpRequest, config: Config) -> Flow[Sent]:
                 redirects += 1
                 current, attempts, slept = follow, 1, 0.0
                 continue
-        if not should_retry(policy, current.method, outcome, attempts=attempts):
+        if not should_retry(
+            policy, current.method, outcome, attempts=attempts, idempotent=idempotent
+        ):
             return Sent(current, outcome, attempts)
         draw = yield from random()
         delay = retry_delay(policy, outcome, attempts=attempts, random=draw, slept=slept)

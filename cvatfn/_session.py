@@ -44,6 +44,9 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     """Seconds between polls of a background request."""
     request_deadline: float = 3600.0
     """Give up waiting for a background request after this many seconds."""
+    cancel_on_deadline: bool = False
+    """When a wait gives up, also ask the server to cancel the background request
+    (``POST /api/requests/{id}/cancel``; CVAT cancels only requests that have not started)."""
     allow_unsupported_server: bool = True
     """If False, an unsupported server version is an ``UnsupportedServer`` failure; if True,
     an ``UnsupportedServerWarning``."""

@@ -24,6 +24,14 @@ in ``Upload-Filename``, and ``Upload-Finish`` names that file in its ``filename`
 
 The multipart boundary is derived from the content, so the same upload produces the same
 bytes every time (cassettes can match on bodies).
+
+Failures on the way are retried as :mod:`cvatfn.retry` says, with two protocol-specific
+rules. ``Upload-Start``, a multipart batch and the TUS creation are safe to send again (the
+server opens the same session, stores the same files under the same names, or keeps an unused
+upload), so they are retried like idempotent requests. A TUS ``PATCH`` that fails resumes:
+``HEAD`` on the upload reads the server's ``Upload-Offset`` and the next ``PATCH`` starts
+there, so no byte is sent twice into the file and none is skipped. ``Upload-Finish`` starts
+the processing and is never sent twice unless the server said it did not act (429, 503).
 """
 
 from __future__ import annotations
@@ -35,19 +43,25 @@ import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+import msgspec
 from returns.result import Failure, Result, Success
 
 from cvatfn import _api
-from cvatfn._flow import Flow, file_size, progress, read_file
+from cvatfn._flow import Flow, file_size, progress, random, read_file, sleep
 from cvatfn._session import Session
 from cvatfn.errors import (
+    Conflict,
     CvatError,
     InvalidInput,
     LocalFileError,
+    RateLimited,
     RequestInfo,
+    ServerError,
+    TransportFailure,
     UnexpectedResponse,
 )
 from cvatfn.http import HttpRequest, HttpResponse
+from cvatfn.retry import RETRYABLE_TRANSPORT_ERRORS
 
 __all__ = ["LocalFile", "multipart_body", "stat_files", "upload_file", "upload_files"]
 
@@ -163,6 +177,41 @@ def _protocol_error(request: HttpRequest, response: HttpResponse, what: str) -> 
     )
 
 
+_RESUMABLE = (TransportFailure, ServerError, Conflict, RateLimited)
+"""Failures of a TUS ``PATCH`` after which the upload resumes from the server's offset."""
+
+
+def _resumable(error: CvatError) -> bool:
+    if isinstance(error, TransportFailure):
+        return error.kind in RETRYABLE_TRANSPORT_ERRORS
+    return isinstance(error, _RESUMABLE)
+
+
+def _server_offset(session: Session, location: str, size: int) -> Flow[Result[int, CvatError]]:
+    """Ask the server how many bytes of the upload at ``location`` it holds (TUS ``HEAD``)."""
+    head = _api.build_request(
+        session, "HEAD", location, absolute=True, headers=(("Tus-Resumable", TUS_VERSION),)
+    )
+    answered = yield from _api.exchange(head, session.config)
+    if isinstance(answered, Failure):
+        return Failure(answered.failure())
+    response = answered.unwrap()
+    value = response.header("Upload-Offset")
+    if value is None or not value.isdigit() or int(value) > size:
+        return Failure(
+            _protocol_error(head, response, f"TUS HEAD answered Upload-Offset {value!r}")
+        )
+    return Success(int(value))
+
+
+def _gave_up(error: CvatError, item: LocalFile, offset: int, attempts: int) -> CvatError:
+    message = (
+        f"the upload of {item.name!r} stopped at byte {offset} of {item.size} after "
+        f"{attempts} attempts: {error.message}"
+    )
+    return msgspec.structs.replace(error, message=message, attempts=attempts)
+
+
 def _tus_upload(
     session: Session,
     url_path: str,
@@ -175,7 +224,15 @@ def _tus_upload(
 
     The result is the name the server stored the file under (its ``Upload-Filename``, else the
     name that was sent). A source that fails to read meanwhile is a ``LocalFileError``.
+
+    A ``PATCH`` that fails on the way (a dropped connection, a timeout, a 5xx, a 409 offset
+    conflict, a 429) is not simply sent again: after a backoff, a ``HEAD`` asks the server
+    how much it holds, and the upload goes on from there. A server that accepts only part of
+    a chunk is fine too: the next chunk starts at the offset it reports. After
+    ``Config.retry.max_attempts`` attempts in a row without progress, the upload fails with the
+    last error, its message saying where it stopped.
     """
+    policy = session.config.retry
     metadata = f"filename {base64.b64encode(item.name.encode()).decode()}"
     create = _api.build_request(
         session,
@@ -187,7 +244,8 @@ def _tus_upload(
             ("Upload-Metadata", metadata),
         ),
     )
-    created = yield from _api.exchange(create, session.config)
+    # Creating twice only leaves an unused upload behind, which the server expires.
+    created = yield from _api.exchange(create, session.config, idempotent=True)
     if isinstance(created, Failure):
         return Failure(created.failure())
     response = created.unwrap()
@@ -198,6 +256,8 @@ def _tus_upload(
         location = session.server.url + location
     stored_name = response.header("Upload-Filename") or item.name
     offset = 0
+    stalled = 0  # failed attempts in a row, since the last byte the server took
+    slept = 0.0
     while offset < item.size:
         chunk = yield from read_file(item.path, offset, session.config.tus_chunk_size)
         if isinstance(chunk, OSError):
@@ -217,25 +277,45 @@ def _tus_upload(
             ),
         )
         sent = yield from _api.exchange(patch, session.config)
-        if isinstance(sent, Failure):
-            return Failure(sent.failure())
-        answer = sent.unwrap()
-        new_offset = answer.header("Upload-Offset")
-        if new_offset is None or not new_offset.isdigit():
-            return Failure(
-                _protocol_error(patch, answer, "TUS chunk accepted without Upload-Offset")
-            )
-        if int(new_offset) != offset + len(chunk):
-            return Failure(
-                _protocol_error(
-                    patch,
-                    answer,
-                    f"TUS server reported offset {new_offset}, expected {offset + len(chunk)}",
+        if isinstance(sent, Success):
+            answer = sent.unwrap()
+            new_offset = answer.header("Upload-Offset")
+            if new_offset is None or not new_offset.isdigit():
+                return Failure(
+                    _protocol_error(patch, answer, "TUS chunk accepted without Upload-Offset")
                 )
-            )
-        offset = int(new_offset)
-        stored_name = answer.header("Upload-Filename") or stored_name
-        yield from progress("upload", done + offset, total)
+            if not offset < int(new_offset) <= offset + len(chunk):
+                return Failure(
+                    _protocol_error(
+                        patch,
+                        answer,
+                        f"TUS server reported offset {new_offset} after a chunk of "
+                        f"{len(chunk)} bytes at offset {offset}",
+                    )
+                )
+            offset, stalled, slept = int(new_offset), 0, 0.0
+            stored_name = answer.header("Upload-Filename") or stored_name
+            yield from progress("upload", done + offset, total)
+            continue
+        error = sent.failure()
+        stalled += error.attempts
+        if not _resumable(error) or stalled >= policy.max_attempts:
+            return Failure(_gave_up(error, item, offset, stalled) if stalled > 1 else error)
+        draw = yield from random()
+        delay = policy.backoff(stalled, draw)
+        if isinstance(error, RateLimited) and error.retry_after is not None:
+            delay = max(delay, error.retry_after)
+        if slept + delay > policy.max_elapsed:
+            return Failure(_gave_up(error, item, offset, stalled))
+        yield from sleep(delay)
+        slept += delay
+        resumed = yield from _server_offset(session, location, item.size)
+        if isinstance(resumed, Failure):
+            return Failure(resumed.failure())
+        if resumed.unwrap() > offset:
+            stalled, slept = 0, 0.0
+            yield from progress("upload", done + resumed.unwrap(), total)
+        offset = resumed.unwrap()
     return Success(stored_name)
 
 
@@ -249,7 +329,7 @@ def upload_files(
 ) -> Flow[Result[str, CvatError]]:
     """Run the whole upload session; the result is the background request id."""
     start = _api.build_request(session, "POST", url_path, headers=(("Upload-Start", ""),))
-    started = yield from _api.call_no_content(start, session.config)
+    started = yield from _api.call_no_content(start, session.config, idempotent=True)
     if isinstance(started, Failure):
         return Failure(started.failure())
     total = sum(item.size for item in files)
@@ -270,7 +350,7 @@ def upload_files(
             body=body,
             headers=(("Content-Type", content_type), ("Upload-Multiple", "")),
         )
-        sent = yield from _api.call_no_content(request, session.config)
+        sent = yield from _api.call_no_content(request, session.config, idempotent=True)
         if isinstance(sent, Failure):
             return Failure(sent.failure())
         done += sum(item.size for item in batch)
@@ -301,7 +381,7 @@ def upload_file(
     start = _api.build_request(
         session, "POST", url_path, query=query, headers=(("Upload-Start", ""),)
     )
-    started = yield from _api.call_no_content(start, session.config)
+    started = yield from _api.call_no_content(start, session.config, idempotent=True)
     if isinstance(started, Failure):
         return Failure(started.failure())
     yield from progress("upload", 0, item.size)

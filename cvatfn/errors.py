@@ -201,10 +201,15 @@ class BackgroundFailed(CvatErrorBase, frozen=True, kw_only=True):
 
 
 class DeadlineExceeded(CvatErrorBase, frozen=True, kw_only=True):
-    """A wait (for a background request, or a retry loop) ran past its deadline."""
+    """A wait (for a background request, or a retry loop) ran past its deadline.
+
+    ``cancelled`` says whether cvatfn then cancelled the background request on the server
+    (see ``Config.cancel_on_deadline``).
+    """
 
     seconds: float
     request_id: str | None = None
+    cancelled: bool = False
 
 
 class InsecureConnection(CvatErrorBase, frozen=True, kw_only=True):

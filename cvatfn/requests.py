@@ -123,10 +123,15 @@ def cancel(session: Session, rq_id: str) -> Result[None, CvatError]:
 
 
 def wait_flow(
-    session: Session, rq_id: str, *, deadline: float | None = None
+    session: Session, rq_id: str, *, deadline: float | None = None, cancel: bool | None = None
 ) -> Flow[Result[Request, CvatError]]:
-    """Poll until the request finishes, fails, or the deadline passes (a flow)."""
+    """Poll until the request finishes, fails, or the deadline passes (a flow).
+
+    When the deadline passes and ``cancel`` (default ``Config.cancel_on_deadline``) is set, the
+    request is cancelled on the server before the ``DeadlineExceeded`` failure is returned.
+    """
     limit = session.config.request_deadline if deadline is None else deadline
+    should_cancel = session.config.cancel_on_deadline if cancel is None else cancel
     period = max(0.0, session.config.status_check_period)
     started = yield from now()
     info = RequestInfo.of(_retrieve_request(session, rq_id))
@@ -151,13 +156,27 @@ def wait_flow(
                 raise AssertionError(polled)
         elapsed = (yield from now()) - started
         if elapsed + period > limit:
+            message = (
+                f"background request {rq_id} did not finish within {limit:g} s "
+                f"(last status: {state.status})"
+            )
+            cancelled = False
+            if should_cancel:
+                request = _api.build_request(session, "POST", f"{_path(rq_id)}/cancel")
+                outcome = yield from _api.call_no_content(request, session.config)
+                cancelled = isinstance(outcome, Success)
+                message += (
+                    "; it was cancelled"
+                    if cancelled
+                    else f"; cancelling it failed: {outcome.failure().message}"
+                )
             return Failure(
                 DeadlineExceeded(
-                    message=f"background request {rq_id} did not finish within {limit:g} s "
-                    f"(last status: {state.status})",
+                    message=message,
                     seconds=limit,
                     request_id=rq_id,
                     request=info,
+                    cancelled=cancelled,
                 )
             )
         yield from sleep(period)
@@ -175,9 +194,14 @@ def wait(
     rq_id: str,
     *,
     deadline: float | None = None,
+    cancel: bool | None = None,
     progress: ProgressReporter | None = None,
 ) -> Result[Request, CvatError]:
     """Wait for a background request to finish; ``deadline`` (seconds) overrides the config.
+
+    When the deadline passes, the result is ``DeadlineExceeded``; with ``cancel=True`` (default
+    ``Config.cancel_on_deadline``) the request is also cancelled on the server, and the
+    failure's ``cancelled`` says whether that worked.
 
     ``progress`` sees the ``"background"`` stage: the server's percentage, of 100, at each
     poll that reports one.
@@ -186,4 +210,5 @@ def wait(
         >>> cvatfn.requests.wait(session, "no-such-request").failure().status
         404
     """
-    return run(session, wait_flow(session, rq_id, deadline=deadline), progress=progress)
+    flow = wait_flow(session, rq_id, deadline=deadline, cancel=cancel)
+    return run(session, flow, progress=progress)

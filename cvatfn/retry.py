@@ -200,16 +200,24 @@ def retry_after_seconds(response: HttpResponse) -> float | None:
     return max(0.0, (when - sent).total_seconds())
 
 
-def _allowed(rule: Retryable | None, method: str) -> bool:
+def _allowed(rule: Retryable | None, idempotent: bool) -> bool:
     if rule is None:
         return False
-    return rule == "any_method" or method.upper() in IDEMPOTENT_METHODS
+    return rule == "any_method" or idempotent
 
 
 def should_retry(
-    policy: RetryPolicy, method: str, outcome: HttpResponse | TransportError, *, attempts: int
+    policy: RetryPolicy,
+    method: str,
+    outcome: HttpResponse | TransportError,
+    *,
+    attempts: int,
+    idempotent: bool | None = None,
 ) -> bool:
     """Whether a request that ended in ``outcome`` after ``attempts`` attempts is sent again.
+
+    ``idempotent`` overrides what ``method`` says, for a request that the protocol makes safe
+    to repeat (a batch of files re-uploaded under the same names) or unsafe.
 
     Examples:
         >>> from cvatfn.http import TransportError
@@ -222,9 +230,10 @@ def should_retry(
     """
     if attempts >= policy.max_attempts:
         return False
+    safe = method.upper() in IDEMPOTENT_METHODS if idempotent is None else idempotent
     if isinstance(outcome, TransportError):
-        return _allowed(RETRYABLE_TRANSPORT_ERRORS.get(outcome.kind), method)
-    return _allowed(RETRYABLE_STATUSES.get(outcome.status), method)
+        return _allowed(RETRYABLE_TRANSPORT_ERRORS.get(outcome.kind), safe)
+    return _allowed(RETRYABLE_STATUSES.get(outcome.status), safe)
 
 
 def retry_delay(

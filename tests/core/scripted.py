@@ -25,11 +25,23 @@ def json_response(
 
 
 class Scripted:
-    """Answers each request with ``handler(request)`` and records what was sent."""
+    """Answers each request with ``handler(request)`` and records what was sent.
+
+    It is also a virtual clock: retries sleep instantly, and ``slept`` records each wait.
+    """
 
     def __init__(self, handler: Callable[[HttpRequest], HttpResponse]) -> None:
         self.handler = handler
         self.sent: list[HttpRequest] = []
+        self.slept: list[float] = []
+        self.clock = 0.0
+
+    def monotonic(self) -> float:
+        return self.clock
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.clock += seconds
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         self.sent.append(request)

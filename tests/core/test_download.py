@@ -77,6 +77,14 @@ class Streaming:
         self.handed_out = 0
         self.opened = 0
         self.released = 0
+        self.failing_streams: int | None = None  # None: every stream fails at ``fail_after``
+        self.slept: list[float] = []
+
+    def monotonic(self) -> float:
+        return sum(self.slept)
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         raise AssertionError("a download must stream")
@@ -87,10 +95,11 @@ class Streaming:
     ) -> Generator[tuple[HttpResponse, Iterator[bytes]]]:
         self.sent.append(request)
         self.opened += 1
+        fails = self.failing_streams is None or self.opened <= self.failing_streams
 
         def chunks() -> Iterator[bytes]:
             for index, piece in enumerate(self.pieces):
-                if self.fail_after is not None and index >= self.fail_after:
+                if fails and self.fail_after is not None and index >= self.fail_after:
                     raise self.failure
                 self.handed_out += 1
                 if self.on_piece is not None:
@@ -230,13 +239,54 @@ def test_transport_error_mid_stream_leaves_no_file(tmp_path: Path) -> None:
     target = tmp_path / "chunk.zip"
     result = _run(transport, target)
     match result:
-        case Failure(TransportFailure(kind="protocol")):
+        case Failure(TransportFailure(kind="protocol", attempts=5)):
             pass
         case _:
             raise AssertionError(result)
-    assert transport.handed_out == 2
+    # Each of the five attempts took two pieces, then broke off; every stream was released.
+    assert transport.opened == transport.released == 5
+    assert transport.handed_out == 10
+    assert len(transport.slept) == 4
     assert os.listdir(tmp_path) == []
-    assert transport.released == 1
+
+
+def test_a_body_that_breaks_off_is_downloaded_again_from_the_start(tmp_path: Path) -> None:
+    pieces = [b"a" * 100, b"b" * 100, b"c"]
+    transport = Streaming(pieces=pieces, headers=_length(pieces), fail_after=2)
+    transport.failing_streams = 2
+    target = tmp_path / "chunk.zip"
+    reporter = RecordingReporter()
+    assert _run(transport, target, reporter).unwrap() == str(target)
+    assert target.read_bytes() == b"".join(pieces)
+    assert os.listdir(tmp_path) == ["chunk.zip"]
+    assert transport.opened == transport.released == 3
+    assert len(transport.slept) == 2 and all(0 < s <= 1.0 for s in transport.slept)
+    # Progress starts over with each attempt and ends at the whole body.
+    assert reporter.calls[-2:] == [("update", "download", 201), ("finish", "download")]
+
+
+def test_without_retries_a_broken_body_is_one_attempt(tmp_path: Path) -> None:
+    transport = Streaming(pieces=[b"a" * 100, b"b"], fail_after=1)
+    session = cvatfn.connect(
+        "http://h",
+        transport=Scripted(about_server()),
+        config=cvatfn.Config(retry=cvatfn.RetryPolicy(max_attempts=1)),
+    ).unwrap()
+    result = run_flow(transport, download_flow(session, GET, str(tmp_path / "f")))
+    assert isinstance(result.failure(), TransportFailure)
+    assert result.failure().attempts == 1
+    assert transport.opened == 1 and transport.slept == []
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_truncated_body_is_downloaded_again(tmp_path: Path) -> None:
+    pieces = [b"a" * 100, b"b" * 100]
+    transport = Streaming(pieces=pieces, headers=(("Content-Length", "500"),))
+    result = _run(transport, tmp_path / "f")
+    error = result.failure()
+    assert isinstance(error, UnexpectedResponse) and "truncated" in error.message
+    assert error.attempts == transport.opened == 5
+    assert os.listdir(tmp_path) == []
 
 
 def test_transport_error_opening_leaves_no_file(tmp_path: Path) -> None:
@@ -391,7 +441,7 @@ def test_progress_is_finished_on_failure(tmp_path: Path) -> None:
     transport = Streaming(pieces=[b"a", b"b"], fail_after=1)
     assert isinstance(_run(transport, tmp_path / "f", reporter), Failure)
     assert reporter.calls[-1] == ("finish", "download")
-    assert reporter.updates("download") == [0, 1]
+    assert reporter.updates("download") == [0, 1] * 5  # each attempt starts over
 
 
 def test_a_broken_reporter_does_not_break_the_download(tmp_path: Path) -> None:
