@@ -5,7 +5,9 @@ Theory of operation
 ``connect`` is a flow with four steps, each of which can end it with a failure value:
 
 1. **Normalise** the host: an explicit ``http://`` or ``https://`` is kept, any other scheme
-   is ``InvalidInput``; a ``port`` argument is appended unless the host already has one.
+   is ``InvalidInput``; a ``port`` argument is appended unless the host already has one. A
+   user name or password in the URL (``user:password@host``) is ``InvalidInput``, and the
+   message does not repeat it: the base URL appears in every error and ``repr``.
 2. **Deduce the scheme** when none was given: try ``https`` first; fall back to ``http`` only
    when https failed at the connection or TLS-handshake level (nothing listens on 443, or the
    peer does not speak TLS). A certificate that fails verification is never a reason to fall
@@ -36,6 +38,7 @@ from returns.result import Failure, Result, Success
 
 from cvatfn import _api
 from cvatfn._flow import Flow, run_flow, send
+from cvatfn._resilient import resend
 from cvatfn._session import (
     AccessTokenAuth,
     Config,
@@ -78,6 +81,15 @@ def _emit(warns: list[_Warn]) -> None:
 def _normalise(host: str, port: int | None) -> Result[tuple[str | None, str], CvatError]:
     """Split ``host`` into (scheme or None, "host[:port]") after validation."""
     text = host.strip().rstrip("/")
+    if "@" in text:
+        # Checked first, so that no message below repeats a password given in the URL.
+        return Failure(
+            InvalidInput(
+                message="host must not contain a user name or password ('user:password@'): "
+                "pass credentials=(username, password) instead",
+                field="host",
+            )
+        )
     scheme: str | None = None
     rest = text
     if "://" in text:
@@ -145,15 +157,25 @@ def _read_about(request: HttpRequest, outcome: HttpResponse) -> Result[About, Cv
 
 
 def _probe(
-    rest: str, scheme: str | None
+    rest: str, scheme: str | None, config: Config
 ) -> Flow[tuple[Result[tuple[str, About], CvatError], list[_Warn]]]:
-    """Find the scheme (if needed) and read ``/api/server/about``."""
+    """Find the scheme (if needed) and read ``/api/server/about``.
+
+    The https attempt of a deduction is sent once, without retries or redirects, so that a
+    server without TLS is found out quickly; the request that decides (an explicit scheme, or
+    the http fallback) is retried as ``config`` says.
+    """
     warns: list[_Warn] = []
     candidates = [scheme] if scheme else ["https", "http"]
     for index, candidate in enumerate(candidates):
         base = f"{candidate}://{rest}"
         request = _about_request(base)
-        outcome = yield from send(request)
+        attempts = 1
+        if index + 1 < len(candidates):
+            outcome = yield from send(request)
+        else:
+            sent = yield from resend(request, msgspec.structs.replace(config, max_redirects=0))
+            outcome, attempts = sent.outcome, sent.attempts
         if isinstance(outcome, TransportError):
             can_fall_back = (
                 scheme is None
@@ -170,9 +192,12 @@ def _probe(
                     )
                 )
                 continue
-            return Failure(_api.transport_failure(request, outcome)), warns
+            failure = _api.transport_failure(request, outcome)
+            return Failure(msgspec.structs.replace(failure, attempts=attempts)), warns
         about = _read_about(request, outcome)
         if isinstance(about, Failure):
+            if attempts > 1:
+                return Failure(msgspec.structs.replace(about.failure(), attempts=attempts)), warns
             return Failure(about.failure()), warns
         return Success((base, about.unwrap())), warns
     raise AssertionError("unreachable: the last candidate always returns")  # pragma: no cover
@@ -237,7 +262,8 @@ def _login_password(session: Session, credentials: Credentials) -> Flow[Result[S
         json_body={"username": username, "password": password},
         org_header=False,
     )
-    result = yield from _api.exchange(request, session.config)
+    # Logging in twice only opens a second session: safe to retry.
+    result = yield from _api.exchange(request, session.config, idempotent=True)
     match result:
         case Success(HttpResponse() as response):
             cookies = _parse_cookies(response)
@@ -362,7 +388,7 @@ def _connect_flow(
     if isinstance(checked, Failure):
         return Failure(checked.failure()), []
     scheme, rest = normalised.unwrap()
-    probed, warns = yield from _probe(rest, scheme)
+    probed, warns = yield from _probe(rest, scheme, config)
     if isinstance(probed, Failure):
         return Failure(probed.failure()), warns
     base, about = probed.unwrap()
@@ -466,7 +492,7 @@ def _logout_flow(session: Session) -> Flow[Result[Session, CvatError]]:
     if not isinstance(session.auth, PasswordAuth):
         return Success(logged_out)
     request = _api.build_request(session, "POST", "/api/auth/logout", org_header=False)
-    result = yield from _api.call_no_content(request, session.config)
+    result = yield from _api.call_no_content(request, session.config, idempotent=True)
     return result.map(lambda _: logged_out)
 
 
