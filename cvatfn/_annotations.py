@@ -373,7 +373,11 @@ def _write_flow(
 ) -> Flow[Result[LabeledData, CvatError]]:
     """Send ``body``; decode the answer, or read the state back if it has no body."""
     request = _api.build_request(session, method, path, query=query, json_body=body)
-    outcome = yield from _api.exchange(request, session.config)
+    # PUT replaces, and PATCH ?action=update|delete sets or removes given ids: both may be
+    # repeated. PATCH ?action=create adds objects, and must not be.
+    action = (query or {}).get("action")
+    idempotent = method == "PUT" or action in (PatchAction.UPDATE.value, PatchAction.DELETE.value)
+    outcome = yield from _api.exchange(request, session.config, idempotent=idempotent)
     if isinstance(outcome, Failure):
         return Failure(outcome.failure())
     response = outcome.unwrap()
@@ -417,8 +421,8 @@ def _remove_flow(
     request = _api.build_request(
         session, "PATCH", path, query={"action": PatchAction.DELETE.value}, json_body=chosen
     )
-    # The answer echoes what was removed.
-    return (yield from _api.call_no_content(request, session.config))
+    # The answer echoes what was removed. Removing the same ids twice removes them once.
+    return (yield from _api.call_no_content(request, session.config, idempotent=True))
 
 
 # --------------------------------------------------------------------------------------------

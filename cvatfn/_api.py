@@ -292,9 +292,11 @@ def exchange(
     return Success(sent.outcome)
 
 
-def call(type_: type[T], request: HttpRequest, config: Config) -> Flow[Result[T, CvatError]]:
+def call(
+    type_: type[T], request: HttpRequest, config: Config, *, idempotent: bool | None = None
+) -> Flow[Result[T, CvatError]]:
     """Send ``request`` and decode a 2xx body as ``type_``."""
-    result = yield from exchange(request, config)
+    result = yield from exchange(request, config, idempotent=idempotent)
     match result:
         case Success(HttpResponse() as response):
             return decode_response(type_, request, response)

@@ -18,12 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any, Generic, Protocol, TypeVar
 
+import msgspec
 from returns.result import Failure, Result, Success
 
 from cvatfn import _api
 from cvatfn._flow import Flow, run
 from cvatfn._session import Session
-from cvatfn.errors import CvatError, InvalidInput
+from cvatfn.errors import CvatError, InvalidInput, NotFound
 from cvatfn.filters import FilterLike, filter_to_json
 from cvatfn.models import Page
 
@@ -166,7 +167,12 @@ class Resource(Generic[T]):
         request = _api.build_request(
             session, "PATCH", self.item_path(ident.unwrap()), json_body=converted.unwrap()
         )
-        return run(session, _api.call(self.model, request, session.config))
+        # Setting fields twice leaves them as setting them once, so the PATCH may be retried;
+        # but ``labels`` entries without an id add labels, which must not happen twice.
+        labels = getattr(converted.unwrap(), "labels", msgspec.UNSET)
+        idempotent = labels is msgspec.UNSET or labels is None
+        flow = _api.call(self.model, request, session.config, idempotent=idempotent)
+        return run(session, flow)
 
     def remove(self, session: Session, value: IdOrEntity) -> Result[None, CvatError]:
         """DELETE an item."""
@@ -174,7 +180,14 @@ class Resource(Generic[T]):
         if isinstance(ident, Failure):
             return Failure(ident.failure())
         request = _api.build_request(session, "DELETE", self.item_path(ident.unwrap()))
-        return run(session, _api.call_no_content(request, session.config))
+        result = run(session, _api.call_no_content(request, session.config))
+        match result:
+            case Failure(NotFound(attempts=attempts)) if attempts > 1:
+                # An earlier attempt reached the server and deleted the item; only its answer
+                # was lost (a dropped connection, a gateway timeout).
+                return Success(None)
+            case _:
+                return result
 
     def fetch(self, session: Session, entity: HasId) -> Result[T, CvatError]:
         """A new snapshot of ``entity`` from the server."""

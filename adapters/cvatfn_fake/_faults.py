@@ -133,8 +133,9 @@ class FaultPlan:
     evenly among the ``statuses``, a dropped connection (with ``drops``) and, for a TUS
     ``PATCH`` (with ``partial_tus``), a chunk cut at a random point that then fails with a drop
     (with ``drops``) or one of the ``statuses``. A status or drop fault happens after the
-    request was processed with probability ``after_share``, else before. ``retry_after`` is
-    sent with 429 and 503 answers.
+    request was processed with probability ``after_share``, else before; but 429 and 503
+    always happen before, because both tell the client that the server did not act on the
+    request. ``retry_after`` is sent with 429 and 503 answers.
 
     ``rate=0.0`` (the default) injects nothing. Nonsense raises :class:`ValueError`.
 
@@ -314,6 +315,7 @@ class FaultInjector:
         self._counts: Counter[str] = Counter()
         self._events: deque[FaultEvent] = deque(maxlen=10000)
         self._current = _Current()
+        self._suspended = 0
         self._background: deque[str] = deque()
 
     # ---------------------------------------------------------------- configuring
@@ -495,6 +497,32 @@ class FaultInjector:
             self._plan_path = _compile_path(plan.path) if plan is not None else None
             self._rng = random.Random(plan.seed if plan is not None else 0)
 
+    @contextmanager
+    def suspended(self) -> Generator[None]:
+        """Serve without faults inside the ``with`` block: pending faults stay pending and the
+        plan draws nothing, so it goes on where it was afterwards. Latency still applies.
+
+        Useful to read the true state of the server in the middle of a faulty run.
+
+        Examples:
+            >>> from cvatfn_fake import FakeServer
+            >>> from cvatfn.http import HttpRequest
+            >>> server = FakeServer(); server.faults.fail_next(status=503)
+            >>> about = HttpRequest("GET", "http://cvat/api/server/about")
+            >>> with server.faults.suspended():
+            ...     server.handle(about).status
+            200
+            >>> server.handle(about).status
+            503
+        """
+        with self._server.lock:
+            self._suspended += 1
+        try:
+            yield
+        finally:
+            with self._server.lock:
+                self._suspended -= 1
+
     def clear(self) -> None:
         """Remove every pending fault, the plan, the latency and pending background failures.
         The counts in :attr:`injected` and the :attr:`events` stay.
@@ -548,6 +576,8 @@ class FaultInjector:
         method = request.method.upper()
         path = _path(request.url)
         self._current = _Current(method, path, can_drop)
+        if self._suspended:
+            return None
         for index, rule in enumerate(self._rules):
             if rule.kind == "tus_cut" or (rule.kind == "drop" and not can_drop):
                 continue
@@ -594,6 +624,9 @@ class FaultInjector:
             self._current.planned_cut = (accept, then)
             return None
         phase: Phase = "after" if rng.random() < plan.after_share else "before"
+        if kind in (429, 503):
+            # These answers say the server did not act on the request: never after the work.
+            phase = "before"
         if kind == "drop":
             return Fault("drop", phase, source="plan")
         retry_after = plan.retry_after if kind in (429, 503) else None
@@ -604,6 +637,8 @@ class FaultInjector:
         many bytes to keep (``None``: all of them, no fault). A cut makes the answer fail
         after processing (see :meth:`take_deferred`)."""
         current = self._current
+        if self._suspended:
+            return None
         source: Literal["next", "plan"] = "plan"
         planned = current.planned_cut
         current.planned_cut = None

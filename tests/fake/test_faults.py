@@ -436,14 +436,43 @@ def test_setting_a_plan_again_restarts_it(server: FakeServer) -> None:
 
 
 def test_after_share_decides_whether_state_changes(server: FakeServer, admin: Api) -> None:
-    server.faults.plan(FaultPlan(rate=1.0, statuses=(503,), after_share=1.0, method="POST"))
+    server.faults.plan(FaultPlan(rate=1.0, statuses=(502,), after_share=1.0, method="POST"))
     for index in range(3):
-        assert admin.post("/api/projects", {"name": f"p{index}"}).status == 503
-    server.faults.plan(FaultPlan(rate=1.0, statuses=(503,), after_share=0.0, method="POST"))
-    assert admin.post("/api/projects", {"name": "never"}).status == 503
+        assert admin.post("/api/projects", {"name": f"p{index}"}).status == 502
+    server.faults.plan(FaultPlan(rate=1.0, statuses=(502,), after_share=0.0, method="POST"))
+    assert admin.post("/api/projects", {"name": "never"}).status == 502
     server.faults.plan(None)
     assert sorted(project_names(admin)) == ["p0", "p1", "p2"]
     assert admin.transport.violations == []
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_a_planned_429_or_503_never_happens_after_the_work(
+    server: FakeServer, admin: Api, status: int
+) -> None:
+    # Both say the server did not act on the request, so a client may send it again.
+    plan = FaultPlan(rate=1.0, statuses=(status,), after_share=1.0, method="POST")
+    server.faults.plan(plan)
+    for index in range(3):
+        assert admin.post("/api/projects", {"name": f"p{index}"}).status == status
+    server.faults.plan(None)
+    assert project_names(admin) == []
+
+
+def test_suspended_serves_without_faults_and_the_plan_resumes(server: FakeServer) -> None:
+    def statuses(n: int) -> list[int]:
+        return [server.handle(HttpRequest("GET", BASE + ABOUT)).status for _ in range(n)]
+
+    server.faults.plan(FaultPlan(rate=0.5, seed=3, statuses=(500,)))
+    expected = statuses(12)
+    server.faults.plan(FaultPlan(rate=0.5, seed=3, statuses=(500,)))
+    server.faults.fail_next(status=503)
+    first = statuses(6)
+    with server.faults.suspended():
+        assert statuses(5) == [200] * 5
+    rest = statuses(7)
+    # The pending 503 waited; the plan went on with the draws it had not made yet.
+    assert first[0] == 503 and first[1:] + rest[:] == expected[: len(first) - 1 + len(rest)]
 
 
 def test_retry_after_goes_with_429_and_503_only(server: FakeServer, anon: Api) -> None:
