@@ -82,7 +82,8 @@ def _find_all(headers: Headers, name: str) -> tuple[str, ...]:
 class HttpRequest(msgspec.Struct, frozen=True):
     """One HTTP request: method, absolute URL, headers and body.
 
-    ``repr`` never shows sensitive header values or the body.
+    ``repr``, ``str`` and ``rich``'s pretty-printing never show sensitive header values or the
+    body.
 
     Examples:
         >>> r = HttpRequest("POST", "http://h/api/auth/login", (("Cookie", "a=b"),), b"{}")
@@ -110,6 +111,15 @@ class HttpRequest(msgspec.Struct, frozen=True):
         )
 
     __str__ = __repr__
+
+    def __rich_repr__(self) -> list[tuple[str, object]]:
+        """What ``rich`` pretty-prints: the repr's fields, not msgspec's raw ones."""
+        return [
+            ("method", self.method),
+            ("url", self.url),
+            ("headers", redact_headers(self.headers)),
+            ("body", f"<{len(self.body)} bytes>"),
+        ]
 
 
 class HttpResponse(msgspec.Struct, frozen=True):
@@ -146,6 +156,14 @@ class HttpResponse(msgspec.Struct, frozen=True):
         )
 
     __str__ = __repr__
+
+    def __rich_repr__(self) -> list[tuple[str, object]]:
+        """What ``rich`` pretty-prints: the repr's fields, not msgspec's raw ones."""
+        return [
+            ("status", self.status),
+            ("headers", redact_headers(self.headers)),
+            ("body", f"<{len(self.body)} bytes>"),
+        ]
 
 
 TransportErrorKind = Literal[
