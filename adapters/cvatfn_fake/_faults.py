@@ -404,7 +404,10 @@ class FaultInjector:
         The upload stores only the first ``accept`` fraction (a float between 0 and 1) or the
         first ``accept`` bytes (an int) of the chunk and its offset advances by as much; then
         the connection is dropped (``then="drop"``) or answered with the status ``then``. A
-        ``HEAD`` of the upload reports the true offset, from which the client continues.
+        ``HEAD`` of the upload reports the true offset, from which the client continues. When
+        what is kept completes the file, the upload is complete all the same (a ``HEAD`` then
+        answers 404, as CVAT's does once it has assembled the file). A ``PATCH`` refused before
+        it stores anything (a wrong offset, an unknown upload) does not use the cut up.
 
         Examples:
             >>> from cvatfn_fake import FakeServer

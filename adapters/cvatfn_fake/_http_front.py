@@ -37,7 +37,8 @@ error status is an ordinary answer; a dropped connection sends the status line, 
 (with the full ``Content-Length``) and the part of the body that got through, or nothing at
 all, then closes the socket. A wrapper around ``server.transport()`` passes a drop on as a
 :class:`~cvatfn_fake._faults.DroppedConnection`, which the front turns into the same closed
-socket. Latency is slept for real in the serving thread.
+socket. Latency is slept for real in the serving thread: for a :class:`FakeServer` outside
+its lock, so slow answers overlap; for a wrapper inside the front's lock, one at a time.
 """
 
 from __future__ import annotations
