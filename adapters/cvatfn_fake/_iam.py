@@ -18,16 +18,40 @@ organization, maintainers and owners may do nearly everything, supervisors and w
 what they own or are assigned to. A retrieve of a visible-to-nobody object is a 403 (CVAT
 checks object permissions after fetching the object from an unfiltered queryset);
 list endpoints instead filter with the ``visible_*`` predicates, which mirror the rego
-``filter`` rules.
+``filter`` rules. Organizations are the exception: their viewset filters every action, so
+an organization the user is not in is a 404 (:func:`visible_org`).
+
+*Users named in a request.* A non-null ``owner_id``, ``assignee_id`` or ``assignee`` also
+asks ``users:view`` of that user (:func:`check_user_refs`): an admin, the user themself or a
+member of the organization the request is judged in may name them. In the sandbox a regular
+user can therefore give a project, task, job or issue to nobody but themself.
+
+*Creates judged against a parent.* An issue is created "in a job" and a comment "in an
+issue" (``create@job``, ``create@issue``): the request's workspace is the context, and the
+organization rules apply only when it is the parent's organization.
+
+``tests/fake/permission_table.py`` lists, resource by resource, what these rules answer.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from ._errors import ApiError, detail
-from ._state import ORG_ROLES, PRIVILEGES, Issue, Job, Organization, Project, Task, User
+from ._errors import ApiError, detail, permission_denied
+from ._state import (
+    ORG_ROLES,
+    PRIVILEGES,
+    Comment,
+    Issue,
+    Job,
+    Membership,
+    Organization,
+    Project,
+    Task,
+    User,
+)
 
 if TYPE_CHECKING:
     from ._context import Ctx
@@ -115,6 +139,32 @@ def in_workspace(scope: OrgScope, org_id: int | None) -> bool:
     if not scope.specified:
         return True
     return org_id == (scope.org.id if scope.org is not None else None)
+
+
+# ------------------------------------------------------------------------------ users
+def can_view_user(srv: FakeServer, user: User, target_id: int, org_id: int | None) -> bool:
+    """``users:view``: an admin, the user themself, or an active member of ``org_id``.
+
+    The viewer's own membership in the organization the request is judged in counts, not the
+    viewed user's (CVAT passes the requester's role as the resource's ``membership.role``).
+    """
+    return user.is_superuser or target_id == user.id or role(srv, org_id, user) is not None
+
+
+def check_user_refs(
+    srv: FakeServer,
+    user: User,
+    data: Mapping[str, Any],
+    keys: tuple[str, ...],
+    org_id: int | None,
+) -> None:
+    """403 unless ``user`` may view every user a non-null ``keys`` field of ``data`` names."""
+    for key in keys:
+        value = data.get(key)
+        if isinstance(value, bool) or not isinstance(value, int) or not value:
+            continue  # null, absent or not an id: nobody is named
+        if not can_view_user(srv, user, value, org_id):
+            raise permission_denied()
 
 
 # --------------------------------------------------------------------------- projects
@@ -260,6 +310,8 @@ _JOB_EDIT = {
     "delete:annotations",
     "import:annotations",
 }
+# A ``worker``-privileged job assignee outside the job's organization keeps these.
+_JOB_STRICT = _JOB_VIEW | _JOB_EDIT
 
 
 def can_job(srv: FakeServer, user: User, job: Job, scope: str) -> bool:
@@ -276,6 +328,13 @@ def can_job(srv: FakeServer, user: User, job: Job, scope: str) -> bool:
         if scope in _JOB_EDIT:
             return (task_staff or job_assignee) and has_priv(user, "worker")
         return False
+    if (
+        scope in _JOB_STRICT
+        and job_assignee
+        and privilege(user) == "worker"
+        and role(srv, org, user) is None
+    ):
+        return True  # jobs.rego's strict-privilege rule
     manager = has_priv(user, "user") and has_role(srv, org, user, "maintainer")
     member = has_role(srv, org, user, "worker")
     if scope in _JOB_VIEW:
@@ -285,6 +344,21 @@ def can_job(srv: FakeServer, user: User, job: Job, scope: str) -> bool:
     if scope in _JOB_EDIT:
         return manager or (member and (task_staff or job_assignee) and has_priv(user, "worker"))
     return False
+
+
+def can_manage_jobs(srv: FakeServer, user: User, task: Task) -> bool:
+    """``jobs:create`` / ``jobs:delete`` (ground truth jobs) of ``task``: privilege ``user`` and
+    task staff; in an organization, supervisor and task staff, or maintainer."""
+    if user.is_superuser:
+        return True
+    if not has_priv(user, "user"):
+        return False
+    staff = any(_task_rel(srv, task, user))
+    if task.org_id is None:
+        return staff
+    return has_role(srv, task.org_id, user, "maintainer") or (
+        staff and has_role(srv, task.org_id, user, "supervisor")
+    )
 
 
 def visible_job(srv: FakeServer, user: User, scope: OrgScope, job: Job) -> bool:
@@ -327,6 +401,21 @@ def can_issue(srv: FakeServer, user: User, issue: Issue, scope: str) -> bool:
     return False
 
 
+def can_create_issue(srv: FakeServer, user: User, job: Job, request_org: int | None) -> bool:
+    """``issues:create@job``, judged in the request's workspace ``request_org``."""
+    if user.is_superuser:
+        return True
+    task_staff, job_assignee = _job_staff(srv, job, user)
+    staff = task_staff or job_assignee
+    if request_org is None:
+        return has_priv(user, "worker") and staff
+    if request_org != srv.state.tasks[job.task_id].org_id:
+        return False
+    return (has_priv(user, "user") and has_role(srv, request_org, user, "maintainer")) or (
+        has_priv(user, "worker") and has_role(srv, request_org, user, "worker") and staff
+    )
+
+
 def visible_issue(srv: FakeServer, user: User, scope: OrgScope, issue: Issue) -> bool:
     job = srv.state.jobs[issue.job_id]
     task = srv.state.tasks[job.task_id]
@@ -342,3 +431,130 @@ def visible_issue(srv: FakeServer, user: User, scope: OrgScope, issue: Issue) ->
         return True
     task_staff, job_assignee = _job_staff(srv, job, user)
     return user.id in (issue.owner_id, issue.assignee_id) or task_staff or job_assignee
+
+
+# --------------------------------------------------------------------------- comments
+def _issue_staff(srv: FakeServer, issue: Issue, user: User) -> bool:
+    task_staff, job_assignee = _job_staff(srv, srv.state.jobs[issue.job_id], user)
+    return task_staff or job_assignee or user.id in (issue.owner_id, issue.assignee_id)
+
+
+def _comment_org(srv: FakeServer, issue: Issue) -> int | None:
+    return srv.state.tasks[srv.state.jobs[issue.job_id].task_id].org_id
+
+
+def can_comment(srv: FakeServer, user: User, comment: Comment, scope: str) -> bool:
+    """``view`` / ``update`` / ``delete`` of a comment: its author and the staff of its issue
+    (issue author and assignee, job and task staff); maintainers in an organization."""
+    if user.is_superuser:
+        return True
+    issue = srv.state.issues[comment.issue_id]
+    staff = comment.owner_id == user.id or _issue_staff(srv, issue, user)
+    org = _comment_org(srv, issue)
+    if org is not None:
+        if has_priv(user, "user") and has_role(srv, org, user, "maintainer"):
+            return True
+        staff = staff and has_role(srv, org, user, "worker")
+    return staff if scope == "view" else staff and has_priv(user, "worker")
+
+
+def can_create_comment(srv: FakeServer, user: User, issue: Issue, request_org: int | None) -> bool:
+    """``comments:create@issue``, judged in the request's workspace ``request_org``."""
+    if user.is_superuser:
+        return True
+    staff = _issue_staff(srv, issue, user)
+    if request_org is None:
+        return has_priv(user, "worker") and staff
+    if request_org != _comment_org(srv, issue):
+        return False
+    return (has_priv(user, "user") and has_role(srv, request_org, user, "maintainer")) or (
+        has_priv(user, "worker") and has_role(srv, request_org, user, "worker") and staff
+    )
+
+
+def visible_comment(srv: FakeServer, user: User, scope: OrgScope, comment: Comment) -> bool:
+    issue = srv.state.issues[comment.issue_id]
+    if not in_workspace(scope, _comment_org(srv, issue)):
+        return False
+    if user.is_superuser:
+        return True
+    if (
+        scope.org is not None
+        and has_priv(user, "user")
+        and has_role(srv, scope.org.id, user, "maintainer")
+    ):
+        return True
+    return comment.owner_id == user.id or _issue_staff(srv, issue, user)
+
+
+# ---------------------------------------------------------------------- organizations
+def visible_org(srv: FakeServer, user: User, org: Organization) -> bool:
+    """The organizations filter, applied to every action: admin, active member or owner."""
+    if user.is_superuser or org.owner_id == user.id:
+        return True
+    return role(srv, org.id, user) is not None
+
+
+def can_org(srv: FakeServer, user: User, org: Organization, scope: str) -> bool:
+    """``view`` (any member), ``update`` (owner or maintainer), ``delete`` (owner)."""
+    if user.is_superuser:
+        return True
+    owner = org.owner_id == user.id
+    membership = srv.state.membership(org.id, user.id)
+    if scope == "view":
+        return owner or membership is not None
+    maintainer = membership is not None and membership.role == "maintainer"
+    if scope == "update":
+        return has_priv(user, "worker") and (owner or maintainer)
+    return scope == "delete" and has_priv(user, "worker") and owner
+
+
+def org_staff(srv: FakeServer, org_id: int, user: User) -> bool:
+    """organizations.rego ``is_staff``: the organization's owner, or a maintainer."""
+    current = role(srv, org_id, user)
+    org = srv.state.organizations.get(org_id)
+    return current == "maintainer" or (
+        current == "owner" and org is not None and org.owner_id == user.id
+    )
+
+
+# ------------------------------------------------------------------------ memberships
+def visible_membership(
+    srv: FakeServer, user: User, scope: OrgScope, membership: Membership
+) -> bool:
+    """The memberships list filter: in an organization, its members see the active
+    memberships (staff all of them); without one, a user sees only their own."""
+    if scope.org is None:
+        if scope.specified:
+            return False
+        return user.is_superuser or (membership.user_id == user.id and membership.is_active)
+    if membership.org_id != scope.org.id:
+        return False
+    return user.is_superuser or membership.is_active or org_staff(srv, scope.org.id, user)
+
+
+def can_membership(srv: FakeServer, user: User, membership: Membership, scope: str) -> bool:
+    """``view``, ``change:role`` and ``delete`` of a membership, judged in its organization."""
+    if user.is_superuser:
+        return True
+    org_id = membership.org_id
+    current = role(srv, org_id, user)
+    if current is None:
+        return False
+    staff = org_staff(srv, org_id, user)
+    if scope == "view":
+        return staff or membership.is_active
+    own = membership.user_id == user.id
+    if (
+        scope == "delete"
+        and own
+        and membership.is_active
+        and membership.role != "owner"
+        and has_priv(user, "worker")
+    ):
+        return True  # leaving the organization
+    if own or not has_priv(user, "user"):
+        return False
+    if current == "maintainer":
+        return membership.role not in ("maintainer", "owner")
+    return staff and membership.role != "owner"

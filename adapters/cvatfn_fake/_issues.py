@@ -21,12 +21,14 @@ from ._context import Ctx, absolute, isodate, render, user_ref
 from ._errors import ApiError, invalid, not_found, permission_denied
 from ._fields import Fields, present
 from ._iam import (
+    can_comment,
+    can_create_comment,
+    can_create_issue,
     can_issue,
-    can_job,
     check_list_scope,
-    has_priv,
-    has_role,
+    check_user_refs,
     request_org,
+    visible_comment,
     visible_issue,
 )
 from ._listing import ListSpec, paginate
@@ -135,8 +137,11 @@ def create_issue(srv: FakeServer, ctx: Ctx) -> HttpResponse:
         raise ApiError(400, ["Job matching query does not exist."])
     fields.done()
     job = srv.state.jobs[job_id]
-    if not (can_job(srv, user, job, "view") and has_priv(user, "worker")):
+    workspace = request_org(ctx).org
+    workspace_id = workspace.id if workspace is not None else None
+    if not can_create_issue(srv, user, job, workspace_id):
         raise permission_denied()
+    check_user_refs(srv, user, ctx.data(), ("assignee",), workspace_id)
     if not job.start_frame <= frame <= job.stop_frame:
         raise invalid(
             {
@@ -179,6 +184,8 @@ def retrieve_issue(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
 
 def update_issue(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     issue = _get_issue(srv, ctx, id, "update")
+    task = srv.state.tasks[srv.state.jobs[issue.job_id].task_id]
+    check_user_refs(srv, require_user(ctx), ctx.data(), ("assignee",), task.org_id)
     fields = Fields(ctx.data(), partial=True)
     position = _position(fields) if fields.has("position") else None
     resolved = fields.boolean("resolved")
@@ -222,11 +229,7 @@ def list_comments(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     user = require_user(ctx)
     scope = request_org(ctx)
     check_list_scope(ctx, user, scope)
-    items = [
-        c
-        for c in srv.state.comments.values()
-        if visible_issue(srv, user, scope, srv.state.issues[c.issue_id])
-    ]
+    items = [c for c in srv.state.comments.values() if visible_comment(srv, user, scope, c)]
     return paginate(
         ctx,
         COMMENT_LIST,
@@ -245,7 +248,8 @@ def create_comment(srv: FakeServer, ctx: Ctx) -> HttpResponse:
         fields.error("issue", f'Invalid pk "{issue_id}" - object does not exist.')
     fields.done()
     issue = srv.state.issues[issue_id]
-    if not can_issue(srv, user, issue, "view"):
+    workspace = request_org(ctx).org
+    if not can_create_comment(srv, user, issue, workspace.id if workspace is not None else None):
         raise permission_denied()
     now = srv.now()
     comment = Comment(
@@ -265,14 +269,7 @@ def _get_comment(srv: FakeServer, ctx: Ctx, comment_id: str, scope: str) -> Comm
     comment = srv.state.comments.get(int(comment_id))
     if comment is None:
         raise not_found("Comment")
-    issue = srv.state.issues[comment.issue_id]
-    if scope == "view":
-        allowed = can_issue(srv, user, issue, "view")
-    else:
-        task = srv.state.tasks[srv.state.jobs[issue.job_id].task_id]
-        manager = task.org_id is not None and has_role(srv, task.org_id, user, "maintainer")
-        allowed = user.is_superuser or manager or comment.owner_id == user.id
-    if not allowed:
+    if not can_comment(srv, user, comment, scope):
         raise permission_denied()
     return comment
 

@@ -24,7 +24,7 @@ from ._auth import require_user
 from ._context import Ctx, absolute, isodate, render, user_ref
 from ._errors import not_found, permission_denied
 from ._fields import Fields, present
-from ._iam import can_job, can_task, check_list_scope, request_org, visible_job
+from ._iam import can_job, can_task, check_list_scope, check_user_refs, request_org, visible_job
 from ._listing import ListSpec, paginate
 from ._projects import storage_json
 from ._state import Job, Task
@@ -301,6 +301,7 @@ def update_job(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
         srv, user, job, "update:state"
     ):
         raise permission_denied()
+    check_user_refs(srv, user, data, ("assignee",), srv.state.tasks[job.task_id].org_id)
     fields = Fields(data, partial=True)
     stage = fields.choice("stage", STAGES)
     state = fields.choice("state", STATES)

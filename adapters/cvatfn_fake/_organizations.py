@@ -9,6 +9,10 @@ activates the membership (answering ``{"organization_slug": ...}``) and ``.../de
 deletes both. Owners and maintainers manage memberships; a maintainer cannot touch owners or
 other maintainers, nobody can change the owner's membership, and a member may leave by
 deleting their own membership. Invitations expire after 7 days, as CVAT's default.
+
+Who may see and change what is decided in ``_iam`` (``visible_org``, ``can_org``,
+``visible_membership``, ``can_membership``): an organization the user is not in is a 404,
+as CVAT filters the organizations queryset for every action.
 """
 
 from __future__ import annotations
@@ -23,7 +27,16 @@ from ._auth import require_user
 from ._context import Ctx, isodate, render, user_ref
 from ._errors import detail, field_error, not_found, permission_denied
 from ._fields import Fields, present
-from ._iam import has_priv, has_role, request_org, role
+from ._iam import (
+    can_membership,
+    can_org,
+    has_priv,
+    has_role,
+    request_org,
+    role,
+    visible_membership,
+    visible_org,
+)
 from ._listing import ListSpec, paginate
 from ._state import ORG_ROLES, Invitation, Membership, Organization, User
 
@@ -145,11 +158,7 @@ def _username(srv: FakeServer, user_id: int | None) -> str | None:
 # --------------------------------------------------------------------- organizations
 def list_orgs(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     user = require_user(ctx)
-    orgs = [
-        o
-        for o in srv.state.organizations.values()
-        if user.is_superuser or srv.state.membership(o.id, user.id) is not None
-    ]
+    orgs = [o for o in srv.state.organizations.values() if visible_org(srv, user, o)]
 
     def value(org: Organization, name: str) -> Any:
         return _username(srv, org.owner_id) if name == "owner" else getattr(org, name)
@@ -201,22 +210,23 @@ def create_org(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     return render(ctx, 201, org_json(ctx, org))
 
 
-def _get_org(srv: FakeServer, ctx: Ctx, org_id: str, level: str) -> Organization:
+def _get_org(srv: FakeServer, ctx: Ctx, org_id: str, scope: str) -> Organization:
+    """404 unless the user is in the organization (CVAT filters the queryset), then 403."""
     user = require_user(ctx)
     org = srv.state.organizations.get(int(org_id))
-    if org is None:
+    if org is None or not visible_org(srv, user, org):
         raise not_found("Organization")
-    if not user.is_superuser and not has_role(srv, org.id, user, level):
+    if not can_org(srv, user, org, scope):
         raise permission_denied()
     return org
 
 
 def retrieve_org(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    return render(ctx, 200, org_json(ctx, _get_org(srv, ctx, id, "worker")))
+    return render(ctx, 200, org_json(ctx, _get_org(srv, ctx, id, "view")))
 
 
 def update_org(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    org = _get_org(srv, ctx, id, "maintainer")
+    org = _get_org(srv, ctx, id, "update")
     values = _read_org(srv, ctx.data(), partial=True, current=org.id)
     for key, value in values.items():
         setattr(org, key, value)
@@ -225,7 +235,7 @@ def update_org(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
 
 
 def delete_org(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    org = _get_org(srv, ctx, id, "owner")
+    org = _get_org(srv, ctx, id, "delete")
     state = srv.state
     del state.organizations[org.id]
     for mid in [m.id for m in state.memberships.values() if m.org_id == org.id]:
@@ -247,19 +257,9 @@ def delete_org(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
 def list_memberships(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     user = require_user(ctx)
     scope = request_org(ctx)
-    if scope.org is not None:
-        if not user.is_superuser and role(srv, scope.org.id, user) is None:
-            raise permission_denied()
-        items = [m for m in srv.state.memberships.values() if m.org_id == scope.org.id]
-    elif user.is_superuser and not scope.specified:
-        items = list(srv.state.memberships.values())
-    elif scope.specified:
-        items = []
-    else:
-        mine = {
-            m.org_id for m in srv.state.memberships.values() if m.user_id == user.id and m.is_active
-        }
-        items = [m for m in srv.state.memberships.values() if m.org_id in mine]
+    if scope.org is not None and not user.is_superuser and role(srv, scope.org.id, user) is None:
+        raise permission_denied()
+    items = [m for m in srv.state.memberships.values() if visible_membership(srv, user, scope, m)]
 
     def value(m: Membership, name: str) -> Any:
         return _username(srv, m.user_id) if name == "user" else getattr(m, name)
@@ -267,56 +267,42 @@ def list_memberships(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     return paginate(ctx, MEMBERSHIP_LIST, items, value, lambda m: membership_json(ctx, m))
 
 
-def _get_membership(srv: FakeServer, ctx: Ctx, membership_id: str) -> tuple[User, Membership]:
+def _get_membership(
+    srv: FakeServer, ctx: Ctx, membership_id: str, scope: str
+) -> tuple[User, Membership]:
     user = require_user(ctx)
     membership = srv.state.memberships.get(int(membership_id))
     if membership is None:
         raise not_found("Membership")
-    if not user.is_superuser and role(srv, membership.org_id, user) is None:
+    if not can_membership(srv, user, membership, scope):
         raise permission_denied()
+    if scope != "view" and membership.role == "owner":
+        raise permission_denied()  # nobody changes or removes the owner's membership
     return user, membership
 
 
-def _can_manage(srv: FakeServer, user: User, membership: Membership, new_role: str | None) -> bool:
-    if user.is_superuser:
-        return membership.role != "owner"
-    if membership.role == "owner":
-        return False
-    own = role(srv, membership.org_id, user)
-    if own == "owner":
-        return membership.user_id != user.id
-    if own == "maintainer":
-        return membership.role in ("worker", "supervisor") and new_role in (
-            None,
-            "worker",
-            "supervisor",
-        )
-    return False
-
-
 def retrieve_membership(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    return render(ctx, 200, membership_json(ctx, _get_membership(srv, ctx, id)[1]))
+    return render(ctx, 200, membership_json(ctx, _get_membership(srv, ctx, id, "view")[1]))
 
 
 def update_membership(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    user, membership = _get_membership(srv, ctx, id)
-    fields = Fields(ctx.data(), partial=True)
+    data = ctx.data()
+    current = srv.state.memberships.get(int(id))
+    # CVAT asks change:role only when the role changes, before validating the value.
+    changing = current is not None and "role" in data and data["role"] != current.role
+    _, membership = _get_membership(srv, ctx, id, "change:role" if changing else "view")
+    fields = Fields(data, partial=True)
     new_role = fields.choice("role", ORG_ROLES)
     fields.done()
     if present(new_role) and new_role == "owner":
         raise field_error("role", '"owner" is not a valid choice.')
-    if not _can_manage(srv, user, membership, new_role if present(new_role) else None):
-        raise permission_denied()
     if present(new_role):
         membership.role = new_role
     return render(ctx, 200, membership_json(ctx, membership))
 
 
 def delete_membership(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    user, membership = _get_membership(srv, ctx, id)
-    leaving = membership.user_id == user.id and membership.role != "owner"
-    if not leaving and not _can_manage(srv, user, membership, None):
-        raise permission_denied()
+    _, membership = _get_membership(srv, ctx, id, "delete")
     del srv.state.memberships[membership.id]
     if membership.invitation:
         srv.state.invitations.pop(membership.invitation, None)

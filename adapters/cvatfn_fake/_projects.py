@@ -20,7 +20,14 @@ from ._auth import require_user
 from ._context import Ctx, absolute, isodate, render, user_ref
 from ._errors import ApiError, not_found, permission_denied
 from ._fields import Fields, as_dict, merge_nested, present
-from ._iam import can_create, can_project, check_list_scope, request_org, visible_project
+from ._iam import (
+    can_create,
+    can_project,
+    check_list_scope,
+    check_user_refs,
+    request_org,
+    visible_project,
+)
 from ._labels import create_labels, labels_of, update_labels, validate_labels
 from ._listing import ListSpec, paginate
 from ._state import Project, Storage
@@ -151,6 +158,9 @@ def create_project(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     if not can_create(srv, user, scope):
         raise permission_denied()
     data = ctx.data()
+    check_user_refs(
+        srv, user, data, ("owner_id", "assignee_id"), scope.org.id if scope.org else None
+    )
     fields = Fields(data, partial=False)
     name = fields.string("name", required=True, max_length=256)
     bug_tracker = fields.string("bug_tracker", max_length=2000, blank=True)
@@ -221,6 +231,7 @@ def update_project(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     for scope in scopes or ["update:desc"]:
         if not can_project(srv, user, project, scope):
             raise permission_denied()
+    check_user_refs(srv, user, data, ("owner_id", "assignee_id"), project.org_id)
     fields = Fields(data, partial=True)
     name = fields.string("name", max_length=256)
     bug_tracker = fields.string("bug_tracker", max_length=2000, blank=True)

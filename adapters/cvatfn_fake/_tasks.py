@@ -39,6 +39,7 @@ from ._iam import (
     can_create_in_project,
     can_task,
     check_list_scope,
+    check_user_refs,
     request_org,
     visible_task,
 )
@@ -244,6 +245,9 @@ def create_task(srv: FakeServer, ctx: Ctx) -> HttpResponse:
             raise permission_denied()
     elif not can_create(srv, user, scope):
         raise permission_denied()
+    check_user_refs(
+        srv, user, data, ("owner_id", "assignee_id"), scope.org.id if scope.org else None
+    )
     org_id = scope.org.id if scope.org is not None else None
     if project is not None:
         if labels:
@@ -322,6 +326,7 @@ def update_task(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     for scope in scopes or ["update:desc"]:
         if not can_task(srv, user, task, scope):
             raise permission_denied()
+    check_user_refs(srv, user, data, ("owner_id", "assignee_id"), task.org_id)
     fields = Fields(data, partial=True)
     name = fields.string("name", max_length=256)
     bug_tracker = fields.string("bug_tracker", max_length=2000, blank=True)

@@ -6,6 +6,9 @@ As in CVAT's ``UserViewSet``, staff users see every user with all fields; other 
 the full representation only of themselves (on safe methods) and ``BasicUser`` otherwise.
 The list is filtered by the users rego rule: an admin sees everyone, a regular user sees
 only themself in the sandbox and the members of the organization selected by the request.
+A user may retrieve themself and, while a member of the organization the request selects,
+any user (the requester's membership counts, not the retrieved user's); only an admin or the
+user themself may change or delete an account.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from ._auth import SAFE_METHODS, require_user
 from ._context import Ctx, absolute, isodate, render, user_ref
 from ._errors import invalid, not_found, permission_denied
 from ._fields import Fields, present
-from ._iam import check_list_scope, request_org, role
+from ._iam import can_view_user, check_list_scope, request_org
 from ._listing import ListSpec, paginate
 from ._state import Project, Task, User
 
@@ -91,7 +94,7 @@ def _get(srv: FakeServer, ctx: Ctx, user_id: str, scope: str) -> tuple[User, Use
         return viewer, user
     if scope == "view":
         org = request_org(ctx).org
-        if org is not None and role(srv, org.id, user) is not None:
+        if can_view_user(srv, viewer, user.id, org.id if org is not None else None):
             return viewer, user
     raise permission_denied()
 

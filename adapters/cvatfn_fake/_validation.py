@@ -32,7 +32,7 @@ from ._auth import require_user
 from ._context import Ctx, render
 from ._errors import ApiError, invalid, permission_denied
 from ._fields import Fields, as_dict, as_list, present
-from ._iam import can_task
+from ._iam import can_manage_jobs, check_user_refs
 from ._requests import WorkFailed
 from ._state import Job, Task
 
@@ -209,8 +209,9 @@ def create_job(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     task = srv.state.tasks.get(task_id)
     if task is None:
         raise invalid({"task_id": [f'Invalid pk "{task_id}" - object does not exist.']})
-    if not can_task(srv, user, task, "update"):
+    if not can_manage_jobs(srv, user, task):
         raise permission_denied()
+    check_user_refs(srv, user, ctx.data(), ("assignee",), task.org_id)
     if kind != "ground_truth":
         raise invalid([f"Unexpected job type '{kind}'"])
     if task.data is None or not task.data.frames:
@@ -247,7 +248,7 @@ def delete_job(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
 
     job = get_job(srv, ctx, id, "view")
     task = srv.state.tasks[job.task_id]
-    if not can_task(srv, require_user(ctx), task, "update"):
+    if not can_manage_jobs(srv, require_user(ctx), task):
         raise permission_denied()
     if job.type != "ground_truth":
         raise invalid(["Only ground truth jobs can be removed"])
