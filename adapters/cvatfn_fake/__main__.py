@@ -129,7 +129,7 @@ def main(argv: list[str] | None = None) -> int:
         default=0.0,
         metavar="R",
         help="the fraction of status and drop faults that happen after the request was "
-        "processed (default 0: before)",
+        "processed (default 0: before; 429 and 503 always before)",
     )
     faults.add_argument(
         "--latency",

@@ -13,7 +13,8 @@ behave the same way. For each request, :meth:`FakeServer.exchange
 2. asks the injector for a fault (:meth:`FaultInjector.decide`). Pending faults
    (:meth:`~FaultInjector.fail_next`, :meth:`~FaultInjector.drop_next`) are tried in the order
    they were added, and the first whose ``method`` and ``path`` match is used up; otherwise
-   the plan (:meth:`~FaultInjector.plan`) draws from its own seeded generator;
+   the plan (:meth:`~FaultInjector.plan`) draws from its own seeded generator. Inside
+   :meth:`~FaultInjector.suspended` nothing is decided and nothing is drawn;
 3. with a fault in phase ``"before"``, the request never reaches the application: nothing
    changes on the server. Otherwise the request is served, state changes included, and a fault
    in phase ``"after"`` replaces the answer (a gateway that timed out after the work was
