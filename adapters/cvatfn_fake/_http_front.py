@@ -82,6 +82,14 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:
         return
 
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except ssl.SSLError:
+            # Over HTTPS: a client that rejects the certificate, or does not speak TLS, ends
+            # the handshake. There is nothing to answer, and nothing to report.
+            self.close_connection = True
+
     def _body(self) -> bytes:
         if (self.headers.get("Transfer-Encoding") or "").lower() == "chunked":
             chunks = bytearray()
