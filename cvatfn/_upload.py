@@ -25,13 +25,15 @@ in ``Upload-Filename``, and ``Upload-Finish`` names that file in its ``filename`
 The multipart boundary is derived from the content, so the same upload produces the same
 bytes every time (cassettes can match on bodies).
 
-Failures on the way are retried as :mod:`cvatfn.retry` says, with two protocol-specific
-rules. ``Upload-Start``, a multipart batch and the TUS creation are safe to send again (the
-server opens the same session, stores the same files under the same names, or keeps an unused
-upload), so they are retried like idempotent requests. A TUS ``PATCH`` that fails resumes:
-``HEAD`` on the upload reads the server's ``Upload-Offset`` and the next ``PATCH`` starts
-there, so no byte is sent twice into the file and none is skipped. ``Upload-Finish`` starts
-the processing and is never sent twice unless the server said it did not act (429, 503).
+Failures on the way are retried as :mod:`cvatfn.retry` says, with protocol-specific rules.
+``Upload-Start`` does nothing on CVAT but answer 202, so it is retried like an idempotent
+request. A multipart batch is not: CVAT *appends* each part to the file of that name, so a
+batch sent twice would double the files; it is sent again only when the server cannot have
+acted on it (429, 503, no connection), and otherwise the upload fails. The TUS creation
+follows the same rule (a second one for the same name is a 409). A TUS ``PATCH`` that fails
+resumes: ``HEAD`` on the upload reads the server's ``Upload-Offset`` and the next ``PATCH``
+starts there, so no byte is sent twice into the file and none is skipped. ``Upload-Finish``
+starts the processing and is never sent twice unless the server said it did not act.
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from cvatfn.errors import (
     CvatError,
     InvalidInput,
     LocalFileError,
+    NotFound,
     RateLimited,
     RequestInfo,
     ServerError,
@@ -230,7 +233,10 @@ def _tus_upload(
     how much it holds, and the upload goes on from there. A server that accepts only part of
     a chunk is fine too: the next chunk starts at the offset it reports. After
     ``Config.retry.max_attempts`` attempts in a row without progress, the upload fails with the
-    last error, its message saying where it stopped.
+    last error, its message saying where it stopped. CVAT forgets an upload as soon as its last
+    byte arrives, so when the ``PATCH`` that carried the last chunk failed and ``HEAD`` then
+    finds nothing (404), the chunk arrived; had it not, ``Upload-Finish`` would not find the
+    file and the processing would fail with the server's message.
     """
     policy = session.config.retry
     metadata = f"filename {base64.b64encode(item.name.encode()).decode()}"
@@ -244,8 +250,8 @@ def _tus_upload(
             ("Upload-Metadata", metadata),
         ),
     )
-    # Creating twice only leaves an unused upload behind, which the server expires.
-    created = yield from _api.exchange(create, session.config, idempotent=True)
+    # Not safe to repeat: a second creation for the same file name is a 409 on CVAT.
+    created = yield from _api.exchange(create, session.config)
     if isinstance(created, Failure):
         return Failure(created.failure())
     response = created.unwrap()
@@ -311,6 +317,10 @@ def _tus_upload(
         slept += delay
         resumed = yield from _server_offset(session, location, item.size)
         if isinstance(resumed, Failure):
+            if isinstance(resumed.failure(), NotFound) and offset + len(chunk) == item.size:
+                # CVAT forgets an upload once its last byte arrives (it moves the file into
+                # place), so nothing at the location after the last chunk means it arrived.
+                return Success(stored_name)
             return Failure(resumed.failure())
         if resumed.unwrap() > offset:
             stalled, slept = 0, 0.0
@@ -350,7 +360,8 @@ def upload_files(
             body=body,
             headers=(("Content-Type", content_type), ("Upload-Multiple", "")),
         )
-        sent = yield from _api.call_no_content(request, session.config, idempotent=True)
+        # Not safe to repeat: CVAT appends each part to the file of that name.
+        sent = yield from _api.call_no_content(request, session.config)
         if isinstance(sent, Failure):
             return Failure(sent.failure())
         done += sum(item.size for item in batch)

@@ -79,6 +79,20 @@ def test_a_cut_tus_chunk_resumes_and_the_server_holds_the_exact_file(
     assert len(heads) == 2  # one resume per cut, each from the server's offset
 
 
+def test_a_last_chunk_whose_answer_was_lost_counts_as_arrived(tmp_path: Path) -> None:
+    # CVAT forgets a complete upload at once, so the HEAD after the lost answer finds nothing.
+    server = FakeServer()
+    session = _session(server, max_request_size=1000, tus_chunk_size=1 << 20)
+    source = _noise_bmp(tmp_path / "big.bmp", 40, 100, seed=3)
+    server.faults.drop_next(count=1, method="PATCH", phase="after")
+    task = cvatfn.tasks.create_from_data(
+        session, {"name": "lost answer", "labels": LABELS}, [tmp_path / "big.bmp"]
+    ).unwrap()
+    stored = cvatfn.tasks.get_frame(session, task, 0).unwrap()
+    assert stored == source
+    assert [r.method for r, a in server.log if a.status == 404] == ["HEAD"]
+
+
 def test_an_upload_that_keeps_failing_gives_up_saying_where_it_stopped(tmp_path: Path) -> None:
     server = FakeServer()
     session = _session(
@@ -97,16 +111,63 @@ def test_an_upload_that_keeps_failing_gives_up_saying_where_it_stopped(tmp_path:
             raise AssertionError(result)
 
 
-def test_a_multipart_batch_that_hits_a_bad_gateway_is_sent_again(tmp_path: Path) -> None:
-    server = FakeServer()
-    session = _session(server)
+def _small_files(tmp_path: Path) -> list[Path]:
     paths = []
     for index in range(3):
         _noise_bmp(tmp_path / f"{index}.bmp", 8, 8, seed=index)
         paths.append(tmp_path / f"{index}.bmp")
-    server.faults.fail_next(status=502, count=1, method="POST", path=r"/data/$", phase="after")
+    return paths
+
+
+class FaultOnBatch:
+    """The fake server's transport; the first multipart batch meets the given fault."""
+
+    def __init__(self, server: FakeServer, status: int, phase: str) -> None:
+        self.server, self.inner = server, server.transport()
+        self.status, self.phase = status, phase
+        self.armed = True
+
+    def handle(self, request: HttpRequest) -> HttpResponse:
+        if self.armed and request.header("Upload-Multiple") is not None:
+            self.armed = False
+            self.server.faults.fail_next(status=self.status, phase=self.phase)  # type: ignore[arg-type]
+        return self.inner.handle(request)
+
+    def monotonic(self) -> float:
+        return self.inner.monotonic()
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+def _batch_session(server: FakeServer, status: int, phase: str) -> cvatfn.Session:
+    return cvatfn.connect(
+        "http://localhost",
+        credentials=("admin", "admin"),
+        transport=FaultOnBatch(server, status, phase),
+    ).unwrap()
+
+
+def test_a_multipart_batch_the_gateway_lost_is_not_sent_twice(tmp_path: Path) -> None:
+    # CVAT appends every part to the file of its name: a second batch would double the files.
+    server = FakeServer()
+    session = _batch_session(server, 502, "after")
+    result = cvatfn.tasks.create_from_data(
+        session, {"name": "batch", "labels": LABELS}, _small_files(tmp_path)
+    )
+    assert isinstance(result.failure(), ServerError) and result.failure().attempts == 1
+    batches = [r for r, _ in server.log if r.header("Upload-Multiple") is not None]
+    assert len(batches) == 1
+
+
+def test_a_multipart_batch_the_server_refused_is_sent_again(tmp_path: Path) -> None:
+    server = FakeServer()
+    session = _batch_session(server, 503, "before")
+    paths = _small_files(tmp_path)
     task = cvatfn.tasks.create_from_data(session, {"name": "batch", "labels": LABELS}, paths)
     assert task.unwrap().size == 3
+    frames = [cvatfn.tasks.get_frame(session, task.unwrap(), i).unwrap() for i in range(3)]
+    assert frames == [path.read_bytes() for path in paths]
 
 
 # ------------------------------------------------------------------------------ downloads
