@@ -343,3 +343,18 @@ def test_over_http_dropped_connections_and_5xx_are_survived() -> None:
     assert len(created) >= 10
     # Faults happened and were retried: more requests went out than operations were made.
     assert transport.sent > 2 + 20 + 1
+
+
+def test_a_slow_server_times_out_per_request_and_reads_are_retried() -> None:
+    """Every request has a read timeout (Config.read_timeout); a GET that times out is sent
+    again, and the failure says how often it was tried."""
+    with fake_http_server("--latency", "0.5") as url:
+        config = cvatfn.Config(
+            read_timeout=0.1, retry=RetryPolicy(max_attempts=3, initial_delay=0.01)
+        )
+        result = cvatfn.connect(url, config=config)
+    match result:
+        case Failure(TransportFailure(kind="timeout", attempts=3)):
+            pass
+        case _:
+            raise AssertionError(result)
