@@ -4,9 +4,12 @@ The repository layer never calls :mod:`msgspec` directly. It goes through these 
 keep one :class:`msgspec.json.Decoder` per top-level type (building a decoder walks the type
 once; reusing it makes every later decode cheap) and one module-level encoder.
 
-Errors are msgspec's own: :class:`msgspec.DecodeError` for malformed JSON and
-:class:`msgspec.ValidationError` (a subclass) for JSON of the wrong shape. Both name the offending
-path, e.g. ``Expected `int`, got `str` - at `$.results[0].id```.
+Errors are msgspec's own: :class:`msgspec.DecodeError` for malformed JSON (or JSON nested too
+deeply to decode) and :class:`msgspec.ValidationError` (a subclass) for JSON of the wrong shape.
+Both name the offending path, e.g. ``Expected `int`, got `str` - at `$.results[0].id```.
+:func:`convert` also rejects, with a ``ValidationError`` naming the field, a value that could
+not be encoded later (an ``object()`` or a structure nested too deeply in a free-form field such
+as an organization's ``contact``), so that what it returns always encodes.
 
 Examples:
     >>> from cvatfn.models import Comment, Page, TaskPatch
@@ -47,10 +50,26 @@ def decode(type_: type[T], data: bytes) -> T:
     """Decode a JSON body into ``type_`` (a model, ``Page[Model]``, ``tuple[Model, ...]`` ...).
 
     Raises:
-        msgspec.DecodeError: ``data`` is not JSON.
+        msgspec.DecodeError: ``data`` is not JSON (malformed, not UTF-8, or nested too deeply
+            to decode).
         msgspec.ValidationError: the JSON does not fit ``type_``; the message names the path.
+
+    Examples:
+        >>> decode(object, b"[" * 100_000 + b"]" * 100_000)
+        Traceback (most recent call last):
+        ...
+        msgspec.DecodeError: JSON nested too deeply to decode
+        >>> decode(object, b'"\\xff"')
+        Traceback (most recent call last):
+        ...
+        msgspec.DecodeError: invalid UTF-8 in a JSON string: invalid start byte
     """
-    return cast(T, _decoder(type_).decode(data))
+    try:
+        return cast(T, _decoder(type_).decode(data))
+    except RecursionError:
+        raise msgspec.DecodeError("JSON nested too deeply to decode") from None
+    except UnicodeDecodeError as error:  # msgspec's own error for invalid UTF-8 in a string
+        raise msgspec.DecodeError(f"invalid UTF-8 in a JSON string: {error.reason}") from None
 
 
 def encode(value: object) -> bytes:
@@ -70,13 +89,71 @@ def convert(type_: type[T], value: object) -> T:
     a value of the wrong type raises :class:`msgspec.ValidationError` naming the field, e.g.
     ``Object contains unknown field `nmae``` or ``Expected `str`, got `int` - at `$.name```.
     Anything else is also handed to msgspec, which rejects it with a ``ValidationError``.
+    So does a converted value that :func:`encode` could not encode, naming the field (a
+    free-form field such as ``contact`` takes any value, and not every value is JSON).
+
+    Examples:
+        >>> from cvatfn.models import OrganizationSpec
+        >>> convert(OrganizationSpec, {"slug": "lab", "contact": {"email": object()}})
+        Traceback (most recent call last):
+        ...
+        msgspec.ValidationError: cannot be sent as JSON: Encoding objects of type object is \
+unsupported - at `$.contact.email`
     """
     origin = typing.get_origin(type_) or type_
     if isinstance(origin, type) and isinstance(value, origin):
         return cast(T, value)
     if isinstance(value, Mapping) and not isinstance(value, dict):
         value = dict(cast(Mapping[object, object], value))
-    return msgspec.convert(value, type_)
+    try:
+        result = msgspec.convert(value, type_)
+    except RecursionError:
+        raise msgspec.ValidationError("nested too deeply") from None
+    problem = _unencodable(result)
+    if problem is not None:
+        path, reason = problem
+        where = f" - at `$.{path}`" if path else ""
+        raise msgspec.ValidationError(f"cannot be sent as JSON: {reason}{where}")
+    return result
+
+
+_MAX_PATH_DEPTH = 16
+
+
+def _unencodable(value: object, depth: int = 0) -> tuple[str, str] | None:
+    """``(path, reason)`` of the first part of ``value`` that does not encode, or ``None``.
+
+    ``path`` is relative to ``value`` (``contact.email``, ``labels[0]``; empty for ``value``).
+    """
+    try:
+        _ENCODER.encode(value)
+    except RecursionError:
+        if depth > 0:  # name the field; a path through thousands of levels helps nobody
+            return "", "nested too deeply"
+        reason = "nested too deeply"
+    except (TypeError, ValueError, OverflowError) as error:
+        reason = str(error)
+    else:
+        return None
+    if depth >= _MAX_PATH_DEPTH:
+        return "", reason
+    parts: list[tuple[str, object]] = []
+    if isinstance(value, msgspec.Struct):
+        parts = [(f".{name}", getattr(value, name)) for name in value.__struct_fields__]
+    elif isinstance(value, Mapping):
+        items = cast(Mapping[object, object], value).items()
+        parts = [(f".{key}", item) for key, item in items]
+    elif isinstance(value, list | tuple):
+        parts = [(f"[{index}]", item) for index, item in enumerate(cast(list[object], value))]
+    for step, item in parts:
+        if item is msgspec.UNSET:
+            continue
+        inner = _unencodable(item, depth + 1)
+        if inner is not None:
+            path, reason = inner
+            joined = step + (path if path.startswith("[") or not path else f".{path}")
+            return joined.removeprefix("."), reason
+    return "", reason
 
 
 def to_builtins(value: object) -> Any:

@@ -78,8 +78,17 @@ def _emit(warns: list[_Warn]) -> None:
         warnings.warn(warn.message, warn.category, stacklevel=3)
 
 
-def _normalise(host: str, port: int | None) -> Result[tuple[str | None, str], CvatError]:
-    """Split ``host`` into (scheme or None, "host[:port]") after validation."""
+def _normalise(host: object, port: object) -> Result[tuple[str | None, str], CvatError]:
+    """Split ``host`` into (scheme or None, "host[:port]") after validation (of the types
+    too: callers are not always type-checked)."""
+    if not isinstance(host, str):
+        return Failure(
+            InvalidInput(message=f"host must be a str, not {type(host).__name__}", field="host")
+        )
+    if port is not None and (isinstance(port, bool) or not isinstance(port, int)):
+        return Failure(
+            InvalidInput(message=f"port must be an int, not {type(port).__name__}", field="port")
+        )
     text = host.strip().rstrip("/")
     if "@" in text:
         # Checked first, so that no message below repeats a password given in the URL.
@@ -360,7 +369,9 @@ def check_config(config: object) -> Result[None, CvatError]:
     """
     if not isinstance(config, Config):
         return Failure(
-            InvalidInput(message=f"config must be a Config, not {type(config).__name__}")
+            InvalidInput(
+                message=f"config must be a Config, not {type(config).__name__}", field="config"
+            )
         )
     for name in _POSITIVE:
         value = getattr(config, name)

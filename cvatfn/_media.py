@@ -36,6 +36,8 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import re
+import string
 from collections.abc import Sequence
 from typing import Literal, TypeAlias
 
@@ -205,11 +207,45 @@ def _path(value: object, field: str) -> Result[str, CvatError]:
     )
 
 
+_MAX_NAME = 255
+"""Bytes in a file name on common file systems (``NAME_MAX``)."""
+_NUMBER = re.compile(r"\d+")
+
+
+def _spec_problem(pattern: str) -> str | None:
+    """What is wrong with the format specs of ``pattern``, if anything.
+
+    Formatting ``{frame_id:>99999999999}`` would build a string of that size before its
+    length could be checked, so widths and precisions above :data:`_MAX_NAME` are refused, and
+    so are specs made from other fields (``{frame_id:{frame_id}}``), whose width is not known
+    in advance.
+    """
+    try:
+        fields = list(string.Formatter().parse(pattern))
+    except ValueError:
+        return None  # malformed: formatting it fails, and says why
+    for _, _, spec, _ in fields:
+        if spec and "{" in spec:
+            return f"a format spec made from another field ({spec!r}) is not supported"
+        for number in _NUMBER.findall(spec or ""):
+            if len(number) > 9 or int(number) > _MAX_NAME:
+                return (
+                    f"it asks for a field {number} characters wide; a file name has at most "
+                    f"{_MAX_NAME} bytes"
+                )
+    return None
+
+
 def _pattern_names(pattern: object, frame_ids: Sequence[int]) -> Result[None, CvatError]:
     """Check that ``pattern`` formats every frame to a distinct plain file name."""
     field = "filename_pattern"
     if not isinstance(pattern, str):
         return Failure(InvalidInput(message="filename_pattern must be a str", field=field))
+    problem = _spec_problem(pattern)
+    if problem is not None:
+        return Failure(
+            InvalidInput(message=f"filename_pattern {pattern!r}: {problem}", field=field)
+        )
     names: set[str] = set()
     samples = frame_ids if frame_ids else [0]
     for frame_id in samples:
@@ -224,6 +260,14 @@ def _pattern_names(pattern: object, frame_ids: Sequence[int]) -> Result[None, Cv
                 )
             )
         separators = {"/", os.sep, os.altsep or "/"}
+        if len(name.encode(errors="surrogatepass")) > _MAX_NAME:
+            return Failure(
+                InvalidInput(
+                    message=f"filename_pattern {pattern!r} gives a name longer than "
+                    f"{_MAX_NAME} bytes for frame {frame_id}",
+                    field=field,
+                )
+            )
         if name in ("", ".", "..") or "\0" in name or any(s in name for s in separators):
             return Failure(
                 InvalidInput(

@@ -202,7 +202,16 @@ def _download_path(export: Request, started: RequestInfo) -> Result[str, CvatErr
                 request=started,
             )
         )
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:  # e.g. "http://[::1": an unclosed IPv6 address
+        return Failure(
+            UnexpectedResponse(
+                message=f"background request {export.id} finished with a result_url that is "
+                f"not a URL ({url!r}: {error})",
+                request=started,
+            )
+        )
     path = parts.path or "/"
     if not path.startswith("/"):
         path = "/" + path

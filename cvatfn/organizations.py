@@ -19,11 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 
 import msgspec
-from returns.result import Failure, Result
+from returns.result import Failure, Result, Success
 
 from cvatfn._repo import ListFilter, Resource, entity_id
 from cvatfn._session import Session
-from cvatfn.errors import CvatError
+from cvatfn.errors import CvatError, InvalidInput
 from cvatfn.filters import FilterLike
 from cvatfn.models import (
     BasicOrganization,
@@ -170,9 +170,13 @@ def get_memberships(
         >>> [(m.user.username, m.role) for m in
         ...  cvatfn.organizations.get_memberships(session, org).unwrap()]
         [('admin', 'owner')]
+        >>> cvatfn.organizations.get_memberships(session, org.id).failure().field
+        'organization'
     """
-    slug = organization if isinstance(organization, str) else organization.slug
-    scoped = msgspec.structs.replace(session, org=slug)
+    slug = _slug_of(organization)
+    if isinstance(slug, Failure):
+        return Failure(slug.failure())
+    scoped = msgspec.structs.replace(session, org=slug.unwrap())
     return MEMBERSHIPS.list(scoped, search=None, sort=None, filter=None, filters={})
 
 
@@ -210,6 +214,24 @@ def invite(
         >>> cvatfn.organizations.invite(session, org, {"role": "worker"}).failure().field
         'email'
     """
-    slug = organization if isinstance(organization, str) else organization.slug
-    scoped = msgspec.structs.replace(session, org=slug)
+    slug = _slug_of(organization)
+    if isinstance(slug, Failure):
+        return Failure(slug.failure())
+    scoped = msgspec.structs.replace(session, org=slug.unwrap())
     return INVITATIONS.create(scoped, InvitationSpec, spec)
+
+
+def _slug_of(organization: object) -> Result[str, CvatError]:
+    """The slug of an organization given as itself or as its slug."""
+    slug: object = organization if isinstance(organization, str) else None
+    if isinstance(organization, Organization | BasicOrganization):
+        slug = organization.slug
+    if isinstance(slug, str) and slug:
+        return Success(slug)
+    return Failure(
+        InvalidInput(
+            message="organization must be an Organization or its slug (a non-empty str), "
+            f"not {organization!r}",
+            field="organization",
+        )
+    )
