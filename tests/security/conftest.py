@@ -9,6 +9,7 @@ import ipaddress
 import json
 import socket
 import ssl
+import struct
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -153,8 +154,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 class Recorder:
     """A :class:`Transport` that records every request it is handed, then answers it.
 
-    ``rules`` are tried first: ``(method, path with query) -> answer`` (an exact match); the
-    first that matches answers, else ``inner`` does (or a 404 when there is no inner).
+    ``rules`` are tried first: ``(method, path with query) -> answer``, an exact match (or a
+    prefix, for a target ending in ``*``); the first that matches answers, else ``inner`` does
+    (or a 404 when there is no inner).
     """
 
     inner: Transport | None = None
@@ -167,7 +169,8 @@ class Recorder:
         self.seen.append(request)
         path = "/" + request.url.split("://", 1)[1].split("/", 1)[1]
         for method, target, answer in self.rules:
-            if request.method == method and path == target:
+            matches = path.startswith(target[:-1]) if target.endswith("*") else path == target
+            if request.method == method and matches:
                 return answer(request)
         if self.inner is None:
             return HttpResponse(404, (("Content-Type", "application/json"),), b"{}")
@@ -230,10 +233,12 @@ class DualServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, app: Transport, context: ssl.SSLContext) -> None:
+    def __init__(self, app: Transport, context: ssl.SSLContext, *, reset_tls: bool = False) -> None:
         super().__init__(("127.0.0.1", 0), _Forward)
         self.app = app
         self.context = context
+        self.reset_tls = reset_tls
+        """Answer a TLS handshake by resetting the connection (a port whose TLS is broken)."""
         self.tls_seen: list[HttpRequest] = []
         self.plain_seen: list[HttpRequest] = []
         self.connections = {"tls": 0, "plain": 0}
@@ -250,6 +255,11 @@ class DualServer(ThreadingHTTPServer):
             super().finish_request(sock, client_address)
             return
         self.connections["tls"] += 1
+        if self.reset_tls:
+            sock.recv(65536)  # the ClientHello, never answered
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+            return
         try:
             tls = self.context.wrap_socket(sock, server_side=True)
         except OSError:
@@ -268,11 +278,12 @@ class DualServer(ThreadingHTTPServer):
 
 
 @pytest.fixture
-def dual_server(pki: Pki) -> Iterator[Callable[[Transport], DualServer]]:
+def dual_server(pki: Pki) -> Iterator[Callable[..., DualServer]]:
+    """``start(app, reset_tls=False)``: a :class:`DualServer` serving ``app``, running."""
     started: list[DualServer] = []
 
-    def start(app: Transport) -> DualServer:
-        httpd = DualServer(app, pki.server_context())
+    def start(app: Transport, *, reset_tls: bool = False) -> DualServer:
+        httpd = DualServer(app, pki.server_context(), reset_tls=reset_tls)
         thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
         thread.start()
         started.append(httpd)

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 import msgspec
 import pytest
+from PIL import Image
 from returns.result import Failure, Success
 
 import cvatfn
 from cvatfn import Config, Session
 from cvatfn.errors import Unauthorized, UnexpectedResponse
-from cvatfn.http import HttpRequest
+from cvatfn.http import HttpRequest, HttpResponse
 from cvatfn.models import User
 from cvatfn_fake import FakeServer, ServerHandle, serve
 from cvatfn_urllib3 import Urllib3Transport
@@ -261,3 +263,31 @@ def test_the_urllib3_transport_itself_never_follows(first: Front, second: Front)
     assert response.status == 302
     assert response.header("Location") == second.url + MOVED
     assert second.recorder.seen == []
+
+
+@pytest.mark.parametrize("kind", ["password", "token"])
+def test_a_download_redirected_to_another_origin_goes_without_credentials(
+    first: Front, second: Front, fake: FakeServer, kind: AuthKind, tmp_path: Path
+) -> None:
+    """Exports are fetched from ``result_url``; a server may send that to a file store."""
+    session = _session(first, fake, kind)
+    image = tmp_path / "frame.png"
+    Image.new("RGB", (32, 24), (10, 200, 30)).save(image)
+    task = cvatfn.tasks.create_from_data(session, {"name": "exported"}, [str(image)]).unwrap()
+
+    def to_second(request: HttpRequest) -> HttpResponse:
+        path = "/" + request.url.split("://", 1)[1].split("/", 1)[1]
+        return HttpResponse(302, (("Location", second.url + path),))
+
+    first.recorder.on("GET", f"/api/tasks/{task.id}/dataset/download*", to_second)
+    result = cvatfn.tasks.export_dataset(
+        session, task, "CVAT for images 1.1", tmp_path / "dataset.zip"
+    )
+
+    [arrived] = second.recorder.seen
+    assert f"/api/tasks/{task.id}/dataset/download?" in arrived.url
+    assert _credential_headers(arrived) == []
+    assert not _carries(arrived, _secrets(session))
+    assert isinstance(result, Failure)
+    assert isinstance(result.failure(), Unauthorized)
+    assert not (tmp_path / "dataset.zip").exists()

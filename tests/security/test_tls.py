@@ -16,13 +16,13 @@ from returns.result import Failure, Success
 from urllib3.exceptions import InsecureRequestWarning
 
 import cvatfn
-from cvatfn import Config
+from cvatfn import Config, RetryPolicy
 from cvatfn.errors import (
     InsecureConnection,
     SchemeFallbackWarning,
     TransportFailure,
 )
-from cvatfn.http import HttpRequest, Transport
+from cvatfn.http import HttpRequest
 from cvatfn_fake import FakeServer, ServerHandle, serve
 from cvatfn_urllib3 import Urllib3Transport
 from tests.contract.openapi import ValidatingTransport
@@ -73,7 +73,7 @@ def _fallbacks(caught: list[warnings.WarningMessage]) -> list[str]:
 
 
 def test_untrusted_certificate_fails_and_never_falls_back_to_http(
-    dual_server: Callable[[Transport], DualServer], validating: ValidatingTransport
+    dual_server: Callable[..., DualServer], validating: ValidatingTransport
 ) -> None:
     dual = dual_server(validating)
     with warnings.catch_warnings(record=True) as caught:
@@ -193,10 +193,26 @@ def test_a_plain_http_server_gets_a_fallback_with_a_warning(
     assert cvatfn.users.retrieve_current_user(session).unwrap().username == "admin"
 
 
+def test_a_reset_during_the_tls_handshake_falls_back_with_a_warning(
+    dual_server: Callable[..., DualServer], validating: ValidatingTransport
+) -> None:
+    """A port whose TLS is broken (the handshake is reset) is a handshake-level failure."""
+    dual = dual_server(validating, reset_tls=True)
+    with pytest.warns(SchemeFallbackWarning, match=r"failed \(tls_handshake: .*[Rr]eset"):
+        session = cvatfn.connect(dual.address, credentials=("admin", "admin"), config=QUICK)
+    assert session.unwrap().server.url == f"http://{dual.address}"
+    assert dual.connections["tls"] == 1
+    assert [r.url for r in dual.plain_seen][:2] == [
+        f"http://{dual.address}/api/server/about",
+        f"http://{dual.address}/api/auth/login",
+    ]
+
+
 def test_nothing_listening_falls_back_and_fails_with_connect() -> None:
     host = f"127.0.0.1:{free_port()}"
+    once = Config(connect_timeout=5.0, retry=RetryPolicy(max_attempts=1))
     with pytest.warns(SchemeFallbackWarning, match=f"falling back to http://{host}"):
-        result = cvatfn.connect(host, config=QUICK)
+        result = cvatfn.connect(host, config=once)
     match result:
         case Failure(TransportFailure(kind="connect") as error):
             assert error.request is not None
