@@ -49,6 +49,10 @@ from cvatfn_cassette._format import (
 __all__ = ["from_log"]
 
 
+DROPPED_MARK = "X-Cvatfn-Fake-Fault"
+"""The header with which the fake server's log marks a dropped connection."""
+
+
 def from_log(
     log: Iterable[tuple[HttpRequest, HttpResponse]],
     *,
@@ -60,6 +64,10 @@ def from_log(
     ``base_url`` is the origin to replace by :data:`~cvatfn_cassette.CASSETTE_BASE`
     (default: each request's own origin).
 
+    A connection the fake server dropped on purpose (its log marks the answer with an
+    ``X-Cvatfn-Fake-Fault`` header) is left out: a cassette holds answers, and a dropped
+    connection is not one. The retry that followed it, if any, is kept.
+
     Examples:
         >>> from cvatfn.http import HttpRequest, HttpResponse
         >>> log = [(HttpRequest("POST", "http://localhost/api/auth/login", (),
@@ -70,7 +78,8 @@ def from_log(
         (b'{"username":"admin","password":"<SECRET:password>"}', b'{"key":"<SECRET:key>"}')
     """
     interactions: list[Interaction] = []
-    for index, (request, response) in enumerate(log):
+    kept = [(q, a) for q, a in log if a.header(DROPPED_MARK) is None]
+    for index, (request, response) in enumerate(kept):
         recorded = Interaction(
             RecordedRequest.of(request),
             RecordedResponse.of(response),

@@ -208,3 +208,21 @@ def test_docstring_examples_run() -> None:
         test.globs = shared
         runner.run(test, clear_globs=False)
     assert runner.summarize(verbose=False).failed == 0
+
+
+def test_dropped_connections_are_left_out_and_the_retry_is_kept() -> None:
+    from cvatfn_fake import FakeServer
+
+    server = FakeServer()
+    session = cvatfn.connect(
+        BASE, credentials=("admin", "admin"), transport=server.transport()
+    ).unwrap()
+    server.faults.drop_next(count=1, method="GET", path=r"^/api/projects$")
+    assert cvatfn.projects.list(session).unwrap() == ()
+    dropped = [a for _, a in server.log if a.header("X-Cvatfn-Fake-Fault") is not None]
+    assert len(dropped) == 1
+    cassette = from_log(server.log)
+    assert len(cassette.interactions) == len(server.log) - 1
+    assert all(i.response.status != 0 for i in cassette.interactions)
+    listings = [i for i in cassette.interactions if "/api/projects?" in i.request.uri]
+    assert len(listings) == 1  # the retry is there; the dropped attempt is not
