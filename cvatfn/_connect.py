@@ -377,6 +377,11 @@ def check_config(config: object) -> Result[None, CvatError]:
         value = getattr(config, name)
         if not isinstance(value, int | float) or isinstance(value, bool) or not value > 0:
             return Failure(InvalidInput(message=f"Config.{name} must be > 0", field=name))
+    ca_certs: object = getattr(config, "ca_certs")  # noqa: B009 - a caller may pass anything
+    if ca_certs is not None and not isinstance(ca_certs, str):
+        return Failure(
+            InvalidInput(message="Config.ca_certs must be a path (str) or None", field="ca_certs")
+        )
     for name in _AT_LEAST_ONE:
         value = getattr(config, name)
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:
@@ -426,6 +431,7 @@ def _default_transport(config: Config) -> Result[Transport, CvatError]:
     return Success(
         Urllib3Transport(
             verify_ssl=config.verify_ssl,
+            ca_certs=config.ca_certs,
             connect_timeout=config.connect_timeout,
             read_timeout=config.read_timeout,
         )

@@ -8,11 +8,11 @@ are derived with :func:`msgspec.structs.replace` (``login`` returns a new sessio
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import msgspec
 
-from cvatfn.http import Transport
+from cvatfn.http import REDACTED, Transport
 from cvatfn.retry import RetryPolicy
 
 __all__ = [
@@ -54,6 +54,9 @@ class Config(msgspec.Struct, frozen=True, kw_only=True):
     """A PEP 440 specifier set of server versions considered supported."""
     verify_ssl: bool = True
     """Verify the server's TLS certificate (used when cvatfn builds the urllib3 transport)."""
+    ca_certs: str | None = None
+    """A PEM file of CA certificates to trust instead of the system's, for a server with a
+    private CA (used when cvatfn builds the urllib3 transport)."""
     connect_timeout: float = 10.0
     """Seconds to wait for a connection (used when cvatfn builds the urllib3 transport)."""
     read_timeout: float = 60.0
@@ -123,6 +126,10 @@ class PasswordAuth(msgspec.Struct, frozen=True, kw_only=True, tag="password"):
 
     __str__ = __repr__
 
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        """Fields for rich's pretty printer, with the secrets redacted."""
+        return [("username", self.username), ("sessionid", REDACTED), ("csrftoken", REDACTED)]
+
 
 class AccessTokenAuth(msgspec.Struct, frozen=True, kw_only=True, tag="token"):
     """A personal access token, sent as ``Authorization: Bearer``. The repr hides it."""
@@ -133,6 +140,10 @@ class AccessTokenAuth(msgspec.Struct, frozen=True, kw_only=True, tag="token"):
         return "AccessTokenAuth(token=<redacted>)"
 
     __str__ = __repr__
+
+    def __rich_repr__(self) -> list[tuple[str, Any]]:
+        """Fields for rich's pretty printer, with the token redacted."""
+        return [("token", REDACTED)]
 
 
 Auth = NoAuth | PasswordAuth | AccessTokenAuth

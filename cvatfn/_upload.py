@@ -348,9 +348,13 @@ def upload_files(
     for batch in batches:
         parts: list[tuple[str, str, bytes]] = []
         for index, item in enumerate(batch):
-            content = yield from read_file(item.path, 0, item.size)
+            # One byte more than expected, so that a file that grew is noticed too.
+            content = yield from read_file(item.path, 0, item.size + 1)
             if isinstance(content, OSError):
                 return Failure(_read_failure(item, f"cannot read it: {content}", start))
+            if len(content) != item.size:
+                what = f"its size changed from {item.size} bytes while it was being uploaded"
+                return Failure(_read_failure(item, what, start))
             parts.append((f"client_files[{index}]", item.name, content))
         content_type, body = multipart_body(multipart_fields, parts)
         request = _api.build_request(

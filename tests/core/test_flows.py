@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from returns.result import Failure, Success
 
 import cvatfn
 from cvatfn import _upload
 from cvatfn._flow import Effect, Now, Progress, ReadFile, Send, Sleep, drive
-from cvatfn.errors import BackgroundFailed, DeadlineExceeded, UnexpectedResponse
+from cvatfn.errors import BackgroundFailed, DeadlineExceeded, LocalFileError, UnexpectedResponse
 from cvatfn.http import HttpRequest, HttpResponse
 from cvatfn.requests import wait_flow
 from tests.core.scripted import Scripted, about_server
@@ -218,3 +219,31 @@ def test_multipart_boundary_is_deterministic_and_absent_from_content() -> None:
     boundary = first[0].split("boundary=", 1)[1].encode()
     assert boundary not in files[0][2]
     assert first[1].endswith(b"--" + boundary + b"--\r\n")
+
+
+@pytest.mark.parametrize("actual", [b"abc", b"abcdefg"])
+def test_a_file_that_changed_size_before_its_batch_is_a_local_file_error(actual: bytes) -> None:
+    session = _session()
+    sent: list[HttpRequest] = []
+
+    def perform(effect: Effect) -> object:
+        match effect:
+            case ReadFile(_, offset, size):
+                return actual[offset : offset + size]
+            case Send(request):
+                sent.append(request)
+                return HttpResponse(202)
+            case _:
+                return None
+
+    flow = _upload.upload_files(
+        session,
+        "/api/tasks/1/data/",
+        [_upload.LocalFile("/a.png", 5)],
+        fields={},
+        multipart_fields={},
+    )
+    error = drive(flow, perform).failure()
+    assert isinstance(error, LocalFileError) and error.path == "/a.png"
+    assert "size changed from 5 bytes" in error.message
+    assert [r.header("Upload-Multiple") for r in sent] == [None]  # only Upload-Start went out

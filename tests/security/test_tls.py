@@ -11,6 +11,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterator
 
+import msgspec
 import pytest
 from returns.result import Failure, Success
 from urllib3.exceptions import InsecureRequestWarning
@@ -159,10 +160,24 @@ def test_a_trusted_ca_bundle_verifies_the_server(tls_front: ServerHandle, pki: P
     assert session.server.url == tls_front.url
 
 
+def test_config_ca_certs_trusts_a_private_ca(tls_front: ServerHandle, pki: Pki) -> None:
+    config = msgspec.structs.replace(QUICK, ca_certs=str(pki.ca_pem))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        session = cvatfn.connect(
+            f"localhost:{tls_front.port}", credentials=("admin", "admin"), config=config
+        ).unwrap()
+    assert session.server.url == f"https://localhost:{tls_front.port}"
+    assert cvatfn.users.retrieve_current_user(session).unwrap().username == "admin"
+    # Without it the same server is untrusted, and there is no fallback to http.
+    untrusted = cvatfn.connect(f"localhost:{tls_front.port}", config=QUICK).failure()
+    assert isinstance(untrusted, TransportFailure) and untrusted.kind == "tls_certificate"
+
+
 def test_the_default_transport_trusts_a_ca_named_by_ssl_cert_file(
     tls_front: ServerHandle, pki: Pki, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """``Config`` has no CA setting; the transport cvatfn builds uses the system's trust
+    """Without ``Config.ca_certs``, the transport cvatfn builds uses the system's trust
     store, which OpenSSL lets ``SSL_CERT_FILE`` replace."""
     monkeypatch.setenv("SSL_CERT_FILE", str(pki.ca_pem))
     with warnings.catch_warnings():
