@@ -37,6 +37,7 @@ from ._fields import Fields, as_list, merge_nested, present
 from ._iam import (
     can_create,
     can_create_in_project,
+    can_project,
     can_task,
     check_list_scope,
     check_user_refs,
@@ -50,7 +51,7 @@ from ._listing import ListSpec, paginate
 from ._projects import check_user_id, read_storage, storage_json
 from ._requests import WorkFailed, enqueue, is_active, register_work
 from ._router import UPLOAD_ID
-from ._state import BackgroundRequest, Frame, Task, TaskData
+from ._state import BackgroundRequest, Frame, Project, Task, TaskData
 from ._uploads import append_files, init_tus, tus_chunk
 from ._validation import apply_validation_params, check_validation_params
 
@@ -301,10 +302,25 @@ def retrieve_task(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     return render(ctx, 200, task_json(ctx, get_task(srv, ctx, id, "view")))
 
 
+def _named_project(srv: FakeServer, data: dict[str, Any]) -> Project | None:
+    """The project a task patch names. CVAT builds a ``projects:view`` permission for it
+    before judging any permission, so a project that does not exist is a 400 first."""
+    value = data.get("project_id")
+    if isinstance(value, bool) or not isinstance(value, int) or not value:
+        return None
+    project = srv.state.projects.get(value)
+    if project is None:
+        raise invalid("Project matching query does not exist.")
+    return project
+
+
 def update_task(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
-    task = get_task(srv, ctx, id, "view")
     user = require_user(ctx)
+    if int(id) not in srv.state.tasks:
+        raise not_found("Task")
     data = ctx.data()
+    destination = _named_project(srv, data)
+    task = get_task(srv, ctx, id, "view")
     scopes: list[str] = []
     if {
         "name",
@@ -326,6 +342,8 @@ def update_task(srv: FakeServer, ctx: Ctx, id: str) -> HttpResponse:
     for scope in scopes or ["update:desc"]:
         if not can_task(srv, user, task, scope):
             raise permission_denied()
+    if destination is not None and not can_project(srv, user, destination, "view"):
+        raise permission_denied()  # moving a task into a project asks to view that project
     check_user_refs(srv, user, data, ("owner_id", "assignee_id"), task.org_id)
     fields = Fields(data, partial=True)
     name = fields.string("name", max_length=256)
