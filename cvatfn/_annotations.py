@@ -44,13 +44,13 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, cast
 
 import msgspec
 from msgspec import UNSET, Meta, UnsetType
 from returns.result import Failure, Result, Success
 
-from cvatfn import _api
+from cvatfn import _api, _codec
 from cvatfn._flow import Flow, run
 from cvatfn._repo import IdOrEntity, Resource, entity_id
 from cvatfn._session import Session
@@ -256,13 +256,21 @@ class _LabeledDataRequest(_Request, frozen=True, kw_only=True):
 
 
 def _path_of(message: str) -> str | None:
-    """The full field path of a msgspec validation message (``shapes[0].frame``)."""
-    where = ""
+    """The full field path of a msgspec validation message (``shapes[0].frame``).
+
+    Examples:
+        >>> _path_of("Expected `int`, got `str` - at `$.shapes[0].frame`")
+        'shapes[0].frame'
+        >>> _path_of("Object contains unknown field `a`b` - at `$.shapes[0]`")
+        'shapes[0].a`b'
+    """
+    text, where = message, ""
     if " - at `$" in message:
-        where = message.rsplit(" - at `$", 1)[1].rstrip("`").lstrip(".")
+        text, where = message.rsplit(" - at `$", 1)
+        where = where.removesuffix("`").lstrip(".")
     for marker in ("unknown field `", "missing required field `"):
-        if marker in message:
-            name = message.split(marker, 1)[1].split("`", 1)[0]
+        if marker in text:
+            name = text.split(marker, 1)[1].removesuffix("`")
             return f"{where}.{name}" if where else name
     return where or None
 
@@ -283,16 +291,31 @@ def check_data(value: object, *, what: str = "data") -> Result[_LabeledDataReque
                 field=what,
             )
         )
+    plain = _plain(cast(object, value), what)
+    if isinstance(plain, Failure):
+        return Failure(plain.failure())
     try:
-        plain = msgspec.to_builtins(value)
-    except (TypeError, ValueError) as error:
-        return Failure(InvalidInput(message=f"invalid {what}: {error}", field=what))
-    try:
-        return Success(msgspec.convert(plain, _LabeledDataRequest))
+        return Success(msgspec.convert(plain.unwrap(), _LabeledDataRequest))
     except msgspec.ValidationError as error:
         text = str(error)
         return Failure(
             InvalidInput(message=f"invalid {what}: {text}", field=_path_of(text) or what)
+        )
+    except RecursionError:
+        return Failure(InvalidInput(message=f"invalid {what}: nested too deeply", field=what))
+
+
+def _plain(value: object, what: str, prefix: str = "") -> Result[Any, CvatError]:
+    """``value`` as plain JSON-like values; what cannot be sent as JSON is ``InvalidInput``
+    naming its path (after ``prefix``)."""
+    try:
+        return Success(msgspec.to_builtins(value))
+    except (TypeError, ValueError, OverflowError, RecursionError) as error:
+        found = _codec.first_unencodable(value)
+        path, reason = found if found is not None else ("", str(error) or type(error).__name__)
+        field = _prefixed(path, prefix) if prefix else (path or what)
+        return Failure(
+            InvalidInput(message=f"invalid {what}: cannot be sent as JSON: {reason}", field=field)
         )
 
 
@@ -339,10 +362,13 @@ def _check_ids(value: object) -> Result[AnnotationIds, CvatError]:
                 field="ids",
             )
         )
+    plain = _plain(cast(object, value), "ids", prefix="ids")
+    if isinstance(plain, Failure):
+        return Failure(plain.failure())
     try:
-        return Success(msgspec.convert(msgspec.to_builtins(value), AnnotationIds))
-    except (TypeError, ValueError) as error:
-        text = str(error)
+        return Success(msgspec.convert(plain.unwrap(), AnnotationIds))
+    except (TypeError, ValueError, RecursionError) as error:
+        text = str(error) if not isinstance(error, RecursionError) else "nested too deeply"
         path = _path_of(text) if isinstance(error, msgspec.ValidationError) else None
         return Failure(InvalidInput(message=f"invalid ids: {text}", field=_prefixed(path, "ids")))
 

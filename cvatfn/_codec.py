@@ -26,7 +26,7 @@ from typing import Any, TypeVar, cast
 
 import msgspec
 
-__all__ = ["convert", "decode", "encode", "to_builtins"]
+__all__ = ["convert", "decode", "encode", "first_unencodable", "to_builtins"]
 
 T = TypeVar("T")
 
@@ -109,7 +109,7 @@ unsupported - at `$.contact.email`
         result = msgspec.convert(value, type_)
     except RecursionError:
         raise msgspec.ValidationError("nested too deeply") from None
-    problem = _unencodable(result)
+    problem = first_unencodable(result)
     if problem is not None:
         path, reason = problem
         where = f" - at `$.{path}`" if path else ""
@@ -120,10 +120,16 @@ unsupported - at `$.contact.email`
 _MAX_PATH_DEPTH = 16
 
 
-def _unencodable(value: object, depth: int = 0) -> tuple[str, str] | None:
+def first_unencodable(value: object, depth: int = 0) -> tuple[str, str] | None:
     """``(path, reason)`` of the first part of ``value`` that does not encode, or ``None``.
 
     ``path`` is relative to ``value`` (``contact.email``, ``labels[0]``; empty for ``value``).
+
+    Examples:
+        >>> first_unencodable({"shapes": [{"frame": 0}, {"frame": 1j}]})
+        ('shapes[1].frame', 'Encoding objects of type complex is unsupported')
+        >>> first_unencodable({"frame": 0}) is None
+        True
     """
     try:
         _ENCODER.encode(value)
@@ -148,7 +154,7 @@ def _unencodable(value: object, depth: int = 0) -> tuple[str, str] | None:
     for step, item in parts:
         if item is msgspec.UNSET:
             continue
-        inner = _unencodable(item, depth + 1)
+        inner = first_unencodable(item, depth + 1)
         if inner is not None:
             path, reason = inner
             joined = step + (path if path.startswith("[") or not path else f".{path}")

@@ -380,7 +380,9 @@ class DimensionType(enum.StrEnum):
 # enum member encodes as its value.
 _JobStageLit = Literal["annotation", "validation", "acceptance"]
 _JobStateLit = Literal["new", "in progress", "completed", "rejected"]
-_JobTypeLit = Literal["annotation", "ground_truth", "replica", "consensus_replica"]
+# What 2.80 accepts in a request (JobWriteRequest): "consensus_replica" is only ever read,
+# from 2.2x servers (JobType.CONSENSUS_REPLICA).
+_JobTypeLit = Literal["annotation", "ground_truth", "replica"]
 _LabelTypeLit = Literal[
     "any",
     "cuboid",

@@ -71,6 +71,28 @@ def _redirect_to_an_unparsable_url() -> object:
     return cvatfn.tasks.retrieve(session, 1)
 
 
+def _spec_that_is_not_a_mapping() -> object:
+    error = cvatfn.tasks.create(_session(HttpResponse(404)), 5).failure()  # type: ignore[arg-type]
+    if getattr(error, "field", None) is None:
+        raise AssertionError(f"no field in {error!r}")
+    return error
+
+
+def _backtick_in_an_unknown_key() -> object:
+    error = cvatfn.tasks.update(_session(HttpResponse(404)), 1, {"a`b": 1}).failure()
+    if getattr(error, "field", None) != "a`b":
+        raise AssertionError(f"the field is not 'a`b' in {error!r}")
+    return error
+
+
+def _missing_nested_field() -> object:
+    spec = {"name": "p", "labels": [{"color": "#000000"}]}
+    error = cvatfn.projects.create(_session(HttpResponse(404)), spec).failure()
+    if getattr(error, "field", None) != "labels[0].name":
+        raise AssertionError(f"the field is not 'labels[0].name' in {error!r}")
+    return error
+
+
 DEFECTS: tuple[Defect, ...] = (
     Defect(
         "deep JSON in an error body",
@@ -93,6 +115,31 @@ DEFECTS: tuple[Defect, ...] = (
         "such as 'http://[::1' (a Location that is not a URL should end the call as "
         "UnexpectedResponse)",
         _redirect_to_an_unparsable_url,
+    ),
+    Defect(
+        "a spec that is not a mapping has no field",
+        "cvatfn/_api.py: convert_input",
+        "a spec, patch or data_params that is neither the struct nor a mapping (tasks.create("
+        "session, 5)) is InvalidInput with field=None; it should name the parameter "
+        "(convert_input could take the parameter name, as it takes `what`)",
+        _spec_that_is_not_a_mapping,
+    ),
+    Defect(
+        "a backtick in an unknown key",
+        "cvatfn/_api.py: _field_of",
+        "the field is cut out of msgspec's message between backticks, so an unknown key "
+        "holding one ({'a`b': 1}) is reported as field 'a' (split off the ' - at `$...` "
+        "suffix first, then strip one backtick at each end, as _annotations._path_of does)",
+        _backtick_in_an_unknown_key,
+    ),
+    Defect(
+        "a missing nested field is named without its path",
+        "cvatfn/_api.py: _field_of",
+        "msgspec says 'Object missing required field `name` - at `$.labels[0]`' and the field "
+        "becomes 'name' instead of 'labels[0].name' (the same holds for an unknown nested key: "
+        "'colour' instead of 'labels[0].colour'); join the name to the ' - at' path, as "
+        "_annotations._path_of does",
+        _missing_nested_field,
     ),
 )
 

@@ -337,7 +337,7 @@ BOX: dict[str, Any] = {"type": "rectangle", "frame": 0, "label_id": 3, "points":
         ({"tags": [{"frame": 0, "label_id": 3, "points": []}]}, "tags[0].points"),
         ({"intervals": [{"label_id": 3, "start": 0}]}, "intervals[0].stop"),
         ({"version": "1"}, "version"),
-        ({"shapes": [{**BOX, "points": object()}]}, "data"),
+        ({"shapes": [{**BOX, "points": object()}]}, "shapes[0].points"),
     ],
 )
 def test_bad_annotations_are_rejected_before_sending(server: Server, data: Any, where: str) -> None:
@@ -499,7 +499,7 @@ def test_empty_ids_remove_nothing_and_send_nothing(server: Server) -> None:
         ({"shapes": ["1"]}, "ids.shapes[0]"),
         ({"shapes": 1}, "ids.shapes"),
         ({"tags": [1, None]}, "ids.tags[1]"),
-        ({"tags": [object()]}, "ids"),
+        ({"tags": [object()]}, "ids.tags[0]"),
     ],
 )
 def test_bad_ids_send_nothing(server: Server, ids: Any, where: str) -> None:
