@@ -71,6 +71,7 @@ LABEL_NAMES = ("car", "person", "tree", "sign")
 SUBSETS = ("", "train", "test")
 STAGES = ("annotation", "validation", "acceptance")
 STATES = ("new", "in progress", "completed", "rejected")
+TRACKERS = ("", "https://bugs.example/1", "https://bugs.example/2")
 MAX_IMAGES = 5
 PAGE_SIZE = 3
 
@@ -124,6 +125,7 @@ class MProject:
     name: str
     owner: str
     assignee: str | None = None
+    bug_tracker: str = ""
 
 
 @dataclass
@@ -133,6 +135,7 @@ class MTask:
     owner: str
     assignee: str | None = None
     subset: str = ""
+    bug_tracker: str = ""
     size: int = 0
     segment_size: int = 0
     overlap: int | None = None
@@ -438,7 +441,7 @@ class CvatMachine(RuleBasedStateMachine):
     def project_fields(self, project_id: int) -> tuple[object, ...]:
         p = self.project_model[project_id]
         count = sum(1 for t in self.task_model.values() if t.project_id == project_id)
-        return (project_id, p.name, p.owner, p.assignee, "annotation", count)
+        return (project_id, p.name, p.owner, p.assignee, p.bug_tracker, "annotation", count)
 
     def task_fields(self, task_id: int) -> tuple[object, ...]:
         t = self.task_model[task_id]
@@ -452,6 +455,7 @@ class CvatMachine(RuleBasedStateMachine):
             t.owner,
             t.assignee,
             t.subset,
+            t.bug_tracker,
             t.size,
             t.segment_size,
             t.overlap,
@@ -465,7 +469,10 @@ class CvatMachine(RuleBasedStateMachine):
     def job_fields(self, job_id: int) -> tuple[object, ...]:
         j = self.job_model[job_id]
         t = self.task_model[j.task_id]
-        project = self.project_model[t.project_id].name if t.project_id is not None else None
+        p = self.project_model[t.project_id] if t.project_id is not None else None
+        project = p.name if p is not None else None
+        # CVAT's Job.get_bug_tracker: the task's, else the project's ("" if none), else null
+        tracker = t.bug_tracker or (p.bug_tracker if p is not None else None)
         return (
             job_id,
             j.task_id,
@@ -480,6 +487,7 @@ class CvatMachine(RuleBasedStateMachine):
             j.state,
             j.status,
             j.assignee,
+            tracker,
         )
 
     def label_fields(self, label_id: int) -> tuple[object, ...]:
@@ -490,7 +498,7 @@ class CvatMachine(RuleBasedStateMachine):
     def server_project(p: Project) -> tuple[object, ...]:
         owner = p.owner.username if p.owner else None
         assignee = p.assignee.username if p.assignee else None
-        return (p.id, p.name, owner, assignee, p.status, p.tasks.count)
+        return (p.id, p.name, owner, assignee, p.bug_tracker, p.status, p.tasks.count)
 
     @staticmethod
     def server_task(t: Task) -> tuple[object, ...]:
@@ -502,6 +510,7 @@ class CvatMachine(RuleBasedStateMachine):
             t.owner.username if t.owner else None,
             t.assignee.username if t.assignee else None,
             t.subset,
+            t.bug_tracker,
             t.size,
             t.segment_size,
             t.overlap,
@@ -528,6 +537,7 @@ class CvatMachine(RuleBasedStateMachine):
             j.state,
             j.status,
             j.assignee.username if j.assignee else None,
+            j.bug_tracker,
         )
 
     @staticmethod
@@ -682,10 +692,17 @@ class CvatMachine(RuleBasedStateMachine):
         task=tasks,
         name=st.none() | names,
         subset=st.none() | st.sampled_from(SUBSETS),
+        tracker=st.none() | st.sampled_from(TRACKERS),
         assignee=st.sampled_from(("keep", "keep", BOB, ADMIN, "nobody")),
     )
     def update_task(
-        self, actor: str, task: int, name: str | None, subset: str | None, assignee: str
+        self,
+        actor: str,
+        task: int,
+        name: str | None,
+        subset: str | None,
+        tracker: str | None,
+        assignee: str,
     ) -> None:
         self.step("update_task")
         patch: dict[str, object] = {}
@@ -693,6 +710,8 @@ class CvatMachine(RuleBasedStateMachine):
             patch["name"] = name
         if subset is not None:
             patch["subset"] = subset
+        if tracker is not None:
+            patch["bug_tracker"] = tracker
         if assignee != "keep":
             patch["assignee_id"] = self.user_ids.get(assignee)
         if not patch:
@@ -712,6 +731,7 @@ class CvatMachine(RuleBasedStateMachine):
         t = self.task_model[task]
         t.name = str(patch.get("name", t.name))
         t.subset = str(patch.get("subset", t.subset))
+        t.bug_tracker = str(patch.get("bug_tracker", t.bug_tracker))
         if "assignee_id" in patch:
             t.assignee = None if assignee == "nobody" else assignee
         assert self.server_task(updated) == self.task_fields(task)
@@ -772,11 +792,16 @@ class CvatMachine(RuleBasedStateMachine):
         actor=actors,
         project=projects,
         name=st.none() | names,
+        tracker=st.none() | st.sampled_from(TRACKERS),
         assignee=st.sampled_from(("keep", BOB, ADMIN, "nobody")),
     )
-    def update_project(self, actor: str, project: int, name: str | None, assignee: str) -> None:
+    def update_project(
+        self, actor: str, project: int, name: str | None, tracker: str | None, assignee: str
+    ) -> None:
         self.step("update_project")
         patch: dict[str, object] = {"name": name or "renamed"}
+        if tracker is not None:
+            patch["bug_tracker"] = tracker
         if assignee != "keep":
             patch["assignee_id"] = self.user_ids.get(assignee)
         error: type[CvatErrorBase] | None = None
@@ -793,6 +818,7 @@ class CvatMachine(RuleBasedStateMachine):
             return
         p = self.project_model[project]
         p.name = str(patch["name"])
+        p.bug_tracker = str(patch.get("bug_tracker", p.bug_tracker))
         if "assignee_id" in patch:
             p.assignee = None if assignee == "nobody" else assignee
         assert self.server_project(updated) == self.project_fields(project)
@@ -1330,7 +1356,7 @@ class CvatMachine(RuleBasedStateMachine):
     @rule(
         actor=actors,
         data=st.data(),
-        search=st.none() | st.sampled_from(("a", "et", "bob", "train", "zz")),
+        search=st.none() | st.sampled_from(("a", "et", "bob", "train", "bugs", "zz")),
         sort=st.sampled_from(("id", "-id", "name", "-name", "project_id", "-subset")),
         how=st.sampled_from(("project_id", "owner", "status", "subset", "filter", "none")),
     )
@@ -1372,7 +1398,7 @@ class CvatMachine(RuleBasedStateMachine):
 
         def searched(t: MTask) -> bool:
             project = self.project_model[t.project_id].name if t.project_id else None
-            fields = (t.assignee, t.name, t.owner, project, t.subset)
+            fields = (t.assignee, t.name, t.owner, project, t.subset, t.bug_tracker)
             return search is None or any(v is not None and search in v for v in fields)
 
         wanted = [

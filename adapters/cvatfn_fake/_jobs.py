@@ -185,6 +185,7 @@ def job_json(ctx: Ctx, job: Job) -> dict[str, Any]:
     data = task.data
     user = ctx.user
     can_view_task = user is not None and can_task(srv, user, task, "view")
+    # Job.get_bug_tracker: the task's, else the project's ("" when it has none), else null
     bug_tracker = task.bug_tracker or (project.bug_tracker if project is not None else None)
     issues = sum(1 for i in srv.state.issues.values() if i.job_id == job.id)
     return {
@@ -197,7 +198,7 @@ def job_json(ctx: Ctx, job: Job) -> dict[str, Any]:
         ),
         "guide_id": None,
         "dimension": task.dimension,
-        "bug_tracker": bug_tracker or None,
+        "bug_tracker": bug_tracker,
         "status": job.status,
         "stage": job.stage,
         "state": job.state,
