@@ -269,6 +269,23 @@ def _wire(objects: Iterable[tuple[str, Obj, int | None]]) -> dict[str, list[dict
     return body
 
 
+def same(got: Sequence[Any], wanted: Sequence[Any], what: str) -> None:
+    """``got`` and ``wanted`` hold the same items; if not, say which differ."""
+    if sorted(got) != sorted(wanted):
+        server_only = [item for item in got if item not in wanted]
+        model_only = [item for item in wanted if item not in got]
+        raise AssertionError(f"{what}: the server has {server_only}, the model {model_only}")
+
+
+def same_annotations(got: Annots, wanted: Annots, what: str) -> None:
+    for kind in KINDS:
+        same(
+            sorted(got.kind(kind).items()),
+            sorted(wanted.kind(kind).items()),
+            f"{what} {kind} (id, object)",
+        )
+
+
 def _sort_key(value: object) -> tuple[int, Any]:
     """Postgres order: NULLs last ascending (and so first descending)."""
     return (1, 0) if value is None else (0, value)
@@ -1479,52 +1496,65 @@ class CvatMachine(RuleBasedStateMachine):
     def check_lists(self) -> None:
         admin, bob = self.admin, self.sessions[BOB]
         projects = self.expect(cvatfn.projects.list(admin), None)
-        assert projects is not None
-        assert sorted(self.server_project(p) for p in projects) == sorted(
-            self.project_fields(i) for i in self.project_model
-        )
         tasks = self.expect(cvatfn.tasks.list(admin), None)
-        assert tasks is not None
-        assert sorted(self.server_task(t) for t in tasks) == sorted(
-            self.task_fields(i) for i in self.task_model
-        )
         jobs = self.expect(cvatfn.jobs.list(admin), None)
-        assert jobs is not None
-        assert sorted(self.server_job(j) for j in jobs) == sorted(
-            self.job_fields(i) for i in self.job_model
-        )
         labels = self.expect(cvatfn.labels.list(admin), None)
-        assert labels is not None
-        assert sorted(self.server_label(lb) for lb in labels) == sorted(
-            self.label_fields(i) for i in self.label_model
+        assert projects is not None and tasks is not None
+        assert jobs is not None and labels is not None
+        same(
+            [self.server_project(p) for p in projects],
+            [self.project_fields(i) for i in self.project_model],
+            "admin's projects (id, name, owner, assignee, tracker, status, tasks)",
+        )
+        same(
+            [self.server_task(t) for t in tasks],
+            [self.task_fields(i) for i in self.task_model],
+            "admin's tasks (id, name, project, its name, owner, assignee, subset, tracker, "
+            "size, segment size, overlap, mode, status, jobs, completed, validation)",
+        )
+        same(
+            [self.server_job(j) for j in jobs],
+            [self.job_fields(i) for i in self.job_model],
+            "admin's jobs (id, task, its name, project, its name, type, start, stop, frames, "
+            "stage, state, status, assignee, tracker)",
+        )
+        same(
+            [self.server_label(lb) for lb in labels],
+            [self.label_fields(i) for i in self.label_model],
+            "admin's labels (id, name, project, task)",
         )
         seen = self.expect(cvatfn.projects.list(bob), None)
-        assert seen is not None
-        assert sorted(p.id for p in seen) == sorted(
-            i for i in self.project_model if self.sees_project(BOB, i)
-        )
         seen_tasks = self.expect(cvatfn.tasks.list(bob), None)
-        assert seen_tasks is not None
-        assert sorted(t.id for t in seen_tasks) == sorted(
-            i for i in self.task_model if self.task_staff(BOB, i)
-        )
         seen_jobs = self.expect(cvatfn.jobs.list(bob), None)
-        assert seen_jobs is not None
-        assert sorted(j.id for j in seen_jobs) == sorted(
-            i for i in self.job_model if self.sees_job(BOB, i)
+        assert seen is not None and seen_tasks is not None and seen_jobs is not None
+        same(
+            [p.id for p in seen],
+            [i for i in self.project_model if self.sees_project(BOB, i)],
+            "bob's projects",
+        )
+        same(
+            [t.id for t in seen_tasks],
+            [i for i in self.task_model if self.task_staff(BOB, i)],
+            "bob's tasks",
+        )
+        same(
+            [j.id for j in seen_jobs],
+            [i for i in self.job_model if self.sees_job(BOB, i)],
+            "bob's jobs",
         )
 
     def check_annotations(self) -> None:
         for job_id in sorted(self.job_model):
             got = self.expect(cvatfn.jobs.get_annotations(self.admin, job_id), None)
             assert got is not None
-            assert read_annotations(got) == self.annotations[job_id], f"job {job_id}"
+            same_annotations(read_annotations(got), self.annotations[job_id], f"job {job_id}")
         for task_id, t in sorted(self.task_model.items()):
             if not t.size or t.overlap:
                 continue
             got = self.expect(cvatfn.tasks.get_annotations(self.admin, task_id), None)
             assert got is not None
-            assert read_annotations(got) == self.task_annotations(task_id), f"task {task_id}"
+            merged = self.task_annotations(task_id)
+            same_annotations(read_annotations(got), merged, f"task {task_id}")
 
     def check_retrieve(self, user: str, kind: str, ident: int) -> None:
         session = self.sessions[user]
@@ -1553,13 +1583,13 @@ class CvatMachine(RuleBasedStateMachine):
         if got is None:
             return
         if kind == "project":
-            assert self.server_project(got) == self.project_fields(ident)
+            same([self.server_project(got)], [self.project_fields(ident)], f"project {ident}")
         elif kind == "task":
-            assert self.server_task(got) == self.task_fields(ident)
+            same([self.server_task(got)], [self.task_fields(ident)], f"task {ident}")
         elif kind == "job":
-            assert self.server_job(got) == self.job_fields(ident)
+            same([self.server_job(got)], [self.job_fields(ident)], f"job {ident}")
         else:
-            assert self.server_label(got) == self.label_fields(ident)
+            same([self.server_label(got)], [self.label_fields(ident)], f"label {ident}")
 
     def teardown(self) -> None:
         """Every entity, live or removed, retrieved by both users."""
