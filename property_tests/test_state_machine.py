@@ -58,7 +58,7 @@ import cvatfn
 from cvatfn.errors import BadRequest, CvatErrorBase, Forbidden, InvalidInput, NotFound
 from cvatfn.filters import F, Filter
 from cvatfn.http import HttpRequest, HttpResponse
-from cvatfn.models import Job, Label, LabeledData, Project, Task
+from cvatfn.models import Comment, Issue, Job, Label, LabeledData, Project, Task
 from cvatfn_fake import FakeServer
 from tests.contract.openapi import Contract, Operation, ValidatingTransport
 
@@ -151,6 +151,23 @@ class MJob:
     state: str = "new"
     status: str = "annotation"
     assignee: str | None = None
+
+
+@dataclass
+class MIssue:
+    job_id: int
+    frame: int
+    position: tuple[float, ...]
+    owner: str
+    assignee: str | None = None
+    resolved: bool = False
+
+
+@dataclass
+class MComment:
+    issue_id: int
+    owner: str
+    message: str
 
 
 @dataclass
@@ -330,7 +347,10 @@ class CvatMachine(RuleBasedStateMachine):
         self.job_model: dict[int, MJob] = {}
         self.label_model: dict[int, MLabel] = {}
         self.annotations: dict[int, Annots] = {}
-        self.dead: dict[str, set[int]] = {k: set() for k in ("project", "task", "job", "label")}
+        self.issue_model: dict[int, MIssue] = {}
+        self.comment_model: dict[int, MComment] = {}
+        kinds = ("project", "task", "job", "label", "issue", "comment")
+        self.dead: dict[str, set[int]] = {k: set() for k in kinds}
         self.max_id: dict[str, int] = {}
         self.dirty: set[tuple[str, int]] = set()
         self.counting = False
@@ -421,9 +441,34 @@ class CvatMachine(RuleBasedStateMachine):
             del self.job_model[job_id]
             self.annotations.pop(job_id, None)
             self.dead["job"].add(job_id)
+            for issue_id in [i for i, x in self.issue_model.items() if x.job_id == job_id]:
+                self.kill_issue(issue_id)
         for label_id in [i for i, lb in self.label_model.items() if lb.task_id == task_id]:
             del self.label_model[label_id]
             self.dead["label"].add(label_id)
+
+    def kill_issue(self, issue_id: int) -> None:
+        """An issue goes with its comments."""
+        del self.issue_model[issue_id]
+        self.dead["issue"].add(issue_id)
+        for comment_id in [i for i, c in self.comment_model.items() if c.issue_id == issue_id]:
+            del self.comment_model[comment_id]
+            self.dead["comment"].add(comment_id)
+
+    def issue_staff(self, user: str, issue_id: int) -> bool:
+        """issues.rego ``is_issue_staff``: the job's staff, the issue's owner or assignee."""
+        issue = self.issue_model[issue_id]
+        return self.sees_job(user, issue.job_id) or user in (issue.owner, issue.assignee)
+
+    def issue_admin(self, user: str, issue_id: int) -> bool:
+        """issues.rego ``is_issue_admin``: the task's staff or the issue's owner."""
+        issue = self.issue_model[issue_id]
+        task_id = self.job_model[issue.job_id].task_id
+        return self.task_staff(user, task_id) or issue.owner == user
+
+    def comment_staff(self, user: str, comment_id: int) -> bool:
+        comment = self.comment_model[comment_id]
+        return comment.owner == user or self.issue_staff(user, comment.issue_id)
 
     def kill_label(self, label_id: int) -> None:
         """A label goes with every object that uses it (CVAT's ``CASCADE``)."""
@@ -490,6 +535,7 @@ class CvatMachine(RuleBasedStateMachine):
         project = p.name if p is not None else None
         # CVAT's Job.get_bug_tracker: the task's, else the project's ("" if none), else null
         tracker = t.bug_tracker or (p.bug_tracker if p is not None else None)
+        issues = sum(1 for x in self.issue_model.values() if x.job_id == job_id)
         return (
             job_id,
             j.task_id,
@@ -505,7 +551,34 @@ class CvatMachine(RuleBasedStateMachine):
             j.status,
             j.assignee,
             tracker,
+            issues,
         )
+
+    def issue_fields(self, issue_id: int) -> tuple[object, ...]:
+        x = self.issue_model[issue_id]
+        comments = sum(1 for c in self.comment_model.values() if c.issue_id == issue_id)
+        return (issue_id, x.job_id, x.frame, x.position, x.owner, x.assignee, x.resolved, comments)
+
+    def comment_fields(self, comment_id: int) -> tuple[object, ...]:
+        c = self.comment_model[comment_id]
+        return (comment_id, c.issue_id, c.owner, c.message)
+
+    @staticmethod
+    def server_issue(x: Issue) -> tuple[object, ...]:
+        return (
+            x.id,
+            x.job,
+            x.frame,
+            x.position,
+            x.owner.username if x.owner else None,
+            x.assignee.username if x.assignee else None,
+            x.resolved,
+            x.comments.count,
+        )
+
+    @staticmethod
+    def server_comment(c: Comment) -> tuple[object, ...]:
+        return (c.id, c.issue, c.owner.username if c.owner else None, c.message)
 
     def label_fields(self, label_id: int) -> tuple[object, ...]:
         lb = self.label_model[label_id]
@@ -555,6 +628,7 @@ class CvatMachine(RuleBasedStateMachine):
             j.status,
             j.assignee.username if j.assignee else None,
             j.bug_tracker,
+            j.issues.count,
         )
 
     @staticmethod
@@ -1058,6 +1132,158 @@ class CvatMachine(RuleBasedStateMachine):
         self.kill_label(label)
         self.dirty.add(("label", label))
 
+    # ------------------------------------------------------------------ issues, comments
+    @precondition(lambda self: bool(self.job_model))
+    @rule(
+        data=st.data(),
+        actor=actors,
+        message=st.sampled_from(("look", "wrong box")),
+        assignee=st.sampled_from(("keep", "keep", BOB, ADMIN)),
+    )
+    def create_issue(self, data: st.DataObject, actor: str, message: str, assignee: str) -> None:
+        """An issue on a frame of a job, with ``message`` as its first comment."""
+        self.step("create_issue")
+        job = self.pick(data, "job", self.job_model)
+        assert job is not None
+        live = self.job_model.get(job)
+        inside = live is None or data.draw(st.integers(0, 6), label="outside?") > 0
+        if live is None:
+            frame = 0
+        elif inside:
+            frame = data.draw(st.integers(live.start, live.stop), label="frame")
+        else:
+            frame = live.stop + 1
+        position = data.draw(points, label="position")
+        spec: dict[str, object] = {
+            "job": job,
+            "frame": frame,
+            "position": list(position),
+            "message": message,
+        }
+        if assignee != "keep":
+            spec["assignee"] = self.user_ids[assignee]
+        error: type[CvatErrorBase] | None = None
+        if live is None:
+            error = BadRequest  # the job is looked up as a field: "does not exist"
+        elif not self.sees_job(actor, job) or not self.may_name(actor, assignee):
+            error = Forbidden
+        elif not inside:
+            error = BadRequest  # the frame must be one of the job's
+        created = self.expect(cvatfn.issues.create(self.sessions[actor], spec), error)
+        if created is None:
+            return
+        self.fresh("issue", created.id)
+        named = None if assignee == "keep" else assignee
+        self.issue_model[created.id] = MIssue(job, frame, position, actor, named)
+        comments = self.expect(cvatfn.issues.get_comments(self.admin, created.id), None)
+        assert comments is not None
+        assert [(c.owner.username if c.owner else None, c.message) for c in comments] == [
+            (actor, message)
+        ]
+        self.fresh("comment", comments[0].id)
+        self.comment_model[comments[0].id] = MComment(created.id, actor, message)
+        same([self.server_issue(created)], [self.issue_fields(created.id)], "new issue")
+        self.dirty.update({("job", job), ("issue", created.id)})
+
+    @precondition(lambda self: bool(self.issue_model))
+    @rule(
+        data=st.data(),
+        actor=actors,
+        resolved=st.none() | st.booleans(),
+        assignee=st.sampled_from(("keep", BOB, ADMIN, "nobody")),
+    )
+    def update_issue(
+        self, data: st.DataObject, actor: str, resolved: bool | None, assignee: str
+    ) -> None:
+        self.step("update_issue")
+        issue = self.pick(data, "issue", self.issue_model)
+        assert issue is not None
+        patch: dict[str, object] = {"resolved": bool(resolved)}
+        if assignee != "keep":
+            patch["assignee"] = self.user_ids.get(assignee)
+        error: type[CvatErrorBase] | None = None
+        if issue not in self.issue_model:
+            error = NotFound
+        elif not self.issue_staff(actor, issue) or not self.may_name(actor, assignee):
+            error = Forbidden
+        updated = self.expect(cvatfn.issues.update(self.sessions[actor], issue, patch), error)
+        if updated is None:
+            return
+        x = self.issue_model[issue]
+        x.resolved = bool(resolved)
+        if assignee != "keep":
+            x.assignee = None if assignee == "nobody" else assignee
+        same([self.server_issue(updated)], [self.issue_fields(issue)], f"issue {issue}")
+        self.dirty.add(("issue", issue))
+
+    @precondition(lambda self: bool(self.issue_model))
+    @rule(data=st.data(), actor=actors)
+    def remove_issue(self, data: st.DataObject, actor: str) -> None:
+        self.step("remove_issue")
+        issue = self.pick(data, "issue", self.issue_model)
+        assert issue is not None
+        error: type[CvatErrorBase] | None = None
+        if issue not in self.issue_model:
+            error = NotFound
+        elif not self.issue_admin(actor, issue):
+            error = Forbidden
+        self.expect(cvatfn.issues.remove(self.sessions[actor], issue), error)
+        if error:
+            return
+        self.dirty.update({("job", self.issue_model[issue].job_id), ("issue", issue)})
+        self.kill_issue(issue)
+
+    @precondition(lambda self: bool(self.issue_model))
+    @rule(data=st.data(), actor=actors, message=st.sampled_from(("agreed", "fixed")))
+    def create_comment(self, data: st.DataObject, actor: str, message: str) -> None:
+        self.step("create_comment")
+        issue = self.pick(data, "issue", self.issue_model)
+        assert issue is not None
+        error: type[CvatErrorBase] | None = None
+        if issue not in self.issue_model:
+            error = BadRequest  # the issue is a field of the comment: "object does not exist"
+        elif not self.issue_staff(actor, issue):
+            error = Forbidden
+        spec = {"issue": issue, "message": message}
+        created = self.expect(cvatfn.comments.create(self.sessions[actor], spec), error)
+        if created is None:
+            return
+        self.fresh("comment", created.id)
+        self.comment_model[created.id] = MComment(issue, actor, message)
+        same([self.server_comment(created)], [self.comment_fields(created.id)], "new comment")
+        self.dirty.update({("issue", issue), ("comment", created.id)})
+
+    @precondition(lambda self: bool(self.comment_model))
+    @rule(data=st.data(), actor=actors, message=st.none() | st.sampled_from(("edited",)))
+    def change_comment(self, data: st.DataObject, actor: str, message: str | None) -> None:
+        """``comments.update`` with a new message, or ``comments.remove``."""
+        self.step("update_comment" if message else "remove_comment")
+        comment = self.pick(data, "comment", self.comment_model)
+        assert comment is not None
+        error: type[CvatErrorBase] | None = None
+        if comment not in self.comment_model:
+            error = NotFound
+        elif not self.comment_staff(actor, comment):
+            error = Forbidden
+        session = self.sessions[actor]
+        if message:
+            result: Result[Any, Any] = cvatfn.comments.update(
+                session, comment, {"message": message}
+            )
+        else:
+            result = cvatfn.comments.remove(session, comment)
+        answer = self.expect(result, error)
+        if error:
+            return
+        c = self.comment_model[comment]
+        self.dirty.update({("issue", c.issue_id), ("comment", comment)})
+        if message:
+            c.message = message
+            same([self.server_comment(answer)], [self.comment_fields(comment)], "comment")
+        else:
+            del self.comment_model[comment]
+            self.dead["comment"].add(comment)
+
     # ----------------------------------------------------------------------- annotations
     def pick_target(self, data: st.DataObject) -> tuple[str, int] | None:
         """A task with data or a job (live, or now and then removed)."""
@@ -1523,10 +1749,36 @@ class CvatMachine(RuleBasedStateMachine):
             [self.label_fields(i) for i in self.label_model],
             "admin's labels (id, name, project, task)",
         )
+        issues = self.expect(cvatfn.issues.list(admin), None)
+        comments = self.expect(cvatfn.comments.list(admin), None)
+        assert issues is not None and comments is not None
+        same(
+            [self.server_issue(x) for x in issues],
+            [self.issue_fields(i) for i in self.issue_model],
+            "admin's issues (id, job, frame, position, owner, assignee, resolved, comments)",
+        )
+        same(
+            [self.server_comment(c) for c in comments],
+            [self.comment_fields(i) for i in self.comment_model],
+            "admin's comments (id, issue, owner, message)",
+        )
         seen = self.expect(cvatfn.projects.list(bob), None)
         seen_tasks = self.expect(cvatfn.tasks.list(bob), None)
         seen_jobs = self.expect(cvatfn.jobs.list(bob), None)
+        seen_issues = self.expect(cvatfn.issues.list(bob), None)
+        seen_comments = self.expect(cvatfn.comments.list(bob), None)
         assert seen is not None and seen_tasks is not None and seen_jobs is not None
+        assert seen_issues is not None and seen_comments is not None
+        same(
+            [x.id for x in seen_issues],
+            [i for i in self.issue_model if self.issue_staff(BOB, i)],
+            "bob's issues",
+        )
+        same(
+            [c.id for c in seen_comments],
+            [i for i in self.comment_model if self.comment_staff(BOB, i)],
+            "bob's comments",
+        )
         same(
             [p.id for p in seen],
             [i for i in self.project_model if self.sees_project(BOB, i)],
@@ -1563,12 +1815,16 @@ class CvatMachine(RuleBasedStateMachine):
             "task": lambda: cvatfn.tasks.retrieve(session, ident),
             "job": lambda: cvatfn.jobs.retrieve(session, ident),
             "label": lambda: cvatfn.labels.retrieve(session, ident),
+            "issue": lambda: cvatfn.issues.retrieve(session, ident),
+            "comment": lambda: cvatfn.comments.retrieve(session, ident),
         }
         alive = {
             "project": self.project_model,
             "task": self.task_model,
             "job": self.job_model,
             "label": self.label_model,
+            "issue": self.issue_model,
+            "comment": self.comment_model,
         }[kind]
         if ident not in alive:
             self.expect(calls[kind](), NotFound)
@@ -1578,6 +1834,8 @@ class CvatMachine(RuleBasedStateMachine):
             "task": lambda: self.task_staff(user, ident),
             "job": lambda: self.sees_job(user, ident),
             "label": lambda: self.label_parent_staff(user, ident),
+            "issue": lambda: self.issue_staff(user, ident),
+            "comment": lambda: self.comment_staff(user, ident),
         }[kind]()
         got = self.expect(calls[kind](), None if visible else Forbidden)
         if got is None:
@@ -1588,6 +1846,10 @@ class CvatMachine(RuleBasedStateMachine):
             same([self.server_task(got)], [self.task_fields(ident)], f"task {ident}")
         elif kind == "job":
             same([self.server_job(got)], [self.job_fields(ident)], f"job {ident}")
+        elif kind == "issue":
+            same([self.server_issue(got)], [self.issue_fields(ident)], f"issue {ident}")
+        elif kind == "comment":
+            same([self.server_comment(got)], [self.comment_fields(ident)], f"comment {ident}")
         else:
             same([self.server_label(got)], [self.label_fields(ident)], f"label {ident}")
 
@@ -1598,6 +1860,8 @@ class CvatMachine(RuleBasedStateMachine):
             "task": self.task_model,
             "job": self.job_model,
             "label": self.label_model,
+            "issue": self.issue_model,
+            "comment": self.comment_model,
         }
         for kind, live in kinds.items():
             for ident in sorted(set(live) | self.dead[kind]):
