@@ -263,8 +263,13 @@ def _path_of(message: str) -> str | None:
         'shapes[0].frame'
         >>> _path_of("Object contains unknown field `a`b` - at `$.shapes[0]`")
         'shapes[0].a`b'
+        >>> _path_of("Expected `str` - at `key` in `$.shapes[0]`")
+        'shapes[0]'
     """
     text, where = message, ""
+    if " - at `key` in `$" in message:  # a key that is not a str: name its mapping
+        text, where = message.rsplit(" - at `key` in `$", 1)
+        return where.removesuffix("`").lstrip(".") or None
     if " - at `$" in message:
         text, where = message.rsplit(" - at `$", 1)
         where = where.removesuffix("`").lstrip(".")

@@ -93,6 +93,14 @@ def _missing_nested_field() -> object:
     return error
 
 
+def _key_that_is_not_a_string() -> object:
+    patch = {"source_storage": {1: None}}
+    error = cvatfn.projects.update(_session(HttpResponse(404)), 1, patch).failure()
+    if getattr(error, "field", None) != "source_storage":
+        raise AssertionError(f"the field is not 'source_storage' in {error!r}")
+    return error
+
+
 DEFECTS: tuple[Defect, ...] = (
     Defect(
         "deep JSON in an error body",
@@ -140,6 +148,14 @@ DEFECTS: tuple[Defect, ...] = (
         "'colour' instead of 'labels[0].colour'); join the name to the ' - at' path, as "
         "_annotations._path_of does",
         _missing_nested_field,
+    ),
+    Defect(
+        "a key that is not a string has no field",
+        "cvatfn/_api.py: _field_of",
+        "msgspec says 'Expected `str` - at `key` in `$.source_storage`' for {1: None} there, "
+        "and the field is None; it should name the mapping holding the key ('source_storage'), "
+        "or the parameter at the top level",
+        _key_that_is_not_a_string,
     ),
 )
 

@@ -43,6 +43,8 @@ __all__ = [
     "TALLY",
     "Env",
     "Recipe",
+    "build_arguments",
+    "canonical_names",
     "client_functions",
     "public_functions",
 ]
@@ -190,6 +192,8 @@ class Recipe:
     """``connect`` and friends talk to a server whose ``about`` is chaotic too."""
     valid: Callable[[Any], bool] | None = None
     """What else a value that ``returns`` must satisfy."""
+    spread: Callable[[Env], dict[str, object]] | None = None
+    """Makes all keyword arguments at once, their names included (``list(**filters)``)."""
 
 
 # ------------------------------------------------------------------------------ makers
@@ -373,6 +377,17 @@ def action(env: Env) -> object:
     return pick(env.draw, ["create", "update", "delete", "create", "merge"])
 
 
+_LIST_FILTERS: tuple[object, ...] = (
+    F.id == 1,
+    (F.name == "x") | (F.id > 2),
+    {"==": [{"var": "id"}, 1]},
+    '{"and": []}',
+    "[1]",
+    "{",
+    {"x": object()},
+)
+
+
 def list_kwargs(module_name: str) -> Callable[[Env], dict[str, object]]:
     """Keyword arguments of ``list``/``iterate``: search, sort, filter and equality filters."""
 
@@ -386,42 +401,26 @@ def list_kwargs(module_name: str) -> Callable[[Env], dict[str, object]]:
         if env.draw(st.booleans()):
             kwargs["sort"] = pick(env.draw, ["-id", "name,id", ""])
         if env.draw(st.booleans()):
-            kwargs["filter"] = env.draw(
-                st.sampled_from(
-                    [
-                        F.id == 1,
-                        {"==": [{"var": "id"}, 1]},
-                        '{"and": []}',
-                        "[1]",
-                        "{",
-                        {"x": object()},
-                    ]
-                )
-            )
-        for name in env.draw(st.lists(st.sampled_from([*names, "bogus"]), max_size=2)):
-            kwargs[name] = pick(env.draw, [1, "x", True, None, 1.5])
+            kwargs["filter"] = pick(env.draw, _LIST_FILTERS)
+        for _ in range(env.draw(st.integers(0, 2))):
+            name = pick(env.draw, names) if env.draw(st.integers(0, 9)) else "bogus"
+            kwargs[name] = pick(env.draw, [1, "x", True, None, "x", 1, 1.5])
         return kwargs
 
     return make
 
 
 def _listing(module_name: str) -> Recipe:
-    return Recipe(kwargs=_Spread(list_kwargs(module_name)))
-
-
-class _Spread(dict[str, Maker]):
-    """Keyword arguments made all at once (their names are drawn too)."""
-
-    def __init__(self, make: Callable[[Env], dict[str, object]]) -> None:
-        super().__init__()
-        self.make = make
+    return Recipe(spread=list_kwargs(module_name))
 
 
 def build_arguments(recipe: Recipe, env: Env) -> tuple[list[object], dict[str, object]]:
+    """The positional and keyword arguments ``recipe`` makes (the session not included)."""
     args = [make(env) for make in recipe.args]
-    if isinstance(recipe.kwargs, _Spread):
-        return args, recipe.kwargs.make(env)
-    return args, {name: make(env) for name, make in recipe.kwargs.items()}
+    kwargs = {name: make(env) for name, make in recipe.kwargs.items()}
+    if recipe.spread is not None:
+        kwargs.update(recipe.spread(env))
+    return args, kwargs
 
 
 # ------------------------------------------------------------------------------ masks, filters

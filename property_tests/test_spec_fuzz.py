@@ -581,6 +581,15 @@ def _relative(field: str, parameter: str) -> str:
     return field
 
 
+def _odd_keys(value: object) -> bool:
+    """Whether ``value`` holds a mapping with a key that is not a str."""
+    if isinstance(value, Mapping):
+        return any(not isinstance(k, str) for k in value) or any(map(_odd_keys, value.values()))
+    if isinstance(value, list | tuple) and not isinstance(value, Deep):
+        return any(map(_odd_keys, value))
+    return False
+
+
 def _keys(value: object) -> set[str]:
     """Every key of ``value`` and of the mappings inside it."""
     if isinstance(value, Mapping):
@@ -620,7 +629,7 @@ def field_names_the_offence(field: str | None, fuzz: Fuzzed, model: type, parame
             return True
         return field == parameter
     if field is None:
-        return False
+        return "a key that is not a string has no field" in present() and _odd_keys(fuzz.value)
     if "a backtick in an unknown key" in present() and "`" in repr(fuzz.value):
         return True  # a known defect: the field is cut at the backtick
     if field == parameter:

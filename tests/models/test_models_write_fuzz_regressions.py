@@ -76,6 +76,8 @@ def test_first_unencodable_finds_nothing_in_what_encodes() -> None:
         ({"tags": _deep(100_000)}, "tags"),
         ({"tags": [{"frame": 0, "label_id": 1, "a`b": 1}]}, "tags[0].a`b"),
         ({"x`": 1}, "x`"),
+        ({"shapes": [{1: "a key that is not a str"}]}, "shapes[0]"),
+        ({1: 2}, "data"),
     ],
 )  # fmt: skip
 def test_annotations_that_cannot_be_sent_are_invalid_input_naming_the_path(
