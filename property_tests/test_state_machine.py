@@ -1557,6 +1557,7 @@ class CvatMachine(RuleBasedStateMachine):
         search=st.none() | st.sampled_from(("a", "et", "bob", "adm", "zz")),
         sort=st.sampled_from(("id", "-id", "name", "-name")),
         assigned=st.none() | st.sampled_from((BOB, ADMIN)),
+        lazily=st.booleans(),
     )
     def list_projects(
         self,
@@ -1565,15 +1566,21 @@ class CvatMachine(RuleBasedStateMachine):
         search: str | None,
         sort: str,
         assigned: str | None,
+        lazily: bool,
     ) -> None:
+        """``projects.list`` (every page), or ``iterate`` collected, against the model."""
         self.step("list_projects")
         filters: dict[str, str] = {}
         if name is not None:
             filters["name"] = name
         if assigned is not None:
             filters["assignee"] = assigned
+        session = self.sessions[actor]
         got = self.expect(
-            cvatfn.projects.list(self.sessions[actor], search=search, sort=sort, **filters), None
+            cvatfn.collect(cvatfn.projects.iterate(session, search=search, sort=sort, **filters))
+            if lazily
+            else cvatfn.projects.list(session, search=search, sort=sort, **filters),
+            None,
         )
         assert got is not None
         wanted = []
@@ -1602,9 +1609,16 @@ class CvatMachine(RuleBasedStateMachine):
         search=st.none() | st.sampled_from(("a", "et", "bob", "train", "bugs", "zz")),
         sort=st.sampled_from(("id", "-id", "name", "-name", "project_id", "-subset")),
         how=st.sampled_from(("project_id", "owner", "status", "subset", "filter", "none")),
+        lazily=st.booleans(),
     )
     def list_tasks(
-        self, actor: str, data: st.DataObject, search: str | None, sort: str, how: str
+        self,
+        actor: str,
+        data: st.DataObject,
+        search: str | None,
+        sort: str,
+        how: str,
+        lazily: bool,
     ) -> None:
         self.step("list_tasks")
         filters: dict[str, str | int] = {}
@@ -1631,10 +1645,15 @@ class CvatMachine(RuleBasedStateMachine):
             part = data.draw(st.sampled_from(("mm", "ta", "al")), label="name part")
             expression = (F.id > low) & (F.name.contains(part) | ~F.assignee.is_set())
             keep = lambda i, t: i > low and (part in t.name or t.assignee is None)  # noqa: E731
+        session = self.sessions[actor]
         got = self.expect(
-            cvatfn.tasks.list(
-                self.sessions[actor], search=search, sort=sort, filter=expression, **filters
-            ),
+            cvatfn.collect(
+                cvatfn.tasks.iterate(
+                    session, search=search, sort=sort, filter=expression, **filters
+                )
+            )
+            if lazily
+            else cvatfn.tasks.list(session, search=search, sort=sort, filter=expression, **filters),
             None,
         )
         assert got is not None
@@ -1662,8 +1681,9 @@ class CvatMachine(RuleBasedStateMachine):
         data=st.data(),
         sort=st.sampled_from(("id", "-id", "task_id", "-stage", "state")),
         how=st.sampled_from(("task_id", "stage", "state", "assignee", "filter", "none")),
+        lazily=st.booleans(),
     )
-    def list_jobs(self, actor: str, data: st.DataObject, sort: str, how: str) -> None:
+    def list_jobs(self, actor: str, data: st.DataObject, sort: str, how: str, lazily: bool) -> None:
         self.step("list_jobs")
         filters: dict[str, str | int] = {}
         expression: Filter | None = None
@@ -1688,8 +1708,12 @@ class CvatMachine(RuleBasedStateMachine):
             stage = data.draw(st.sampled_from(STAGES), label="stage")
             expression = (F.stage == stage) | F.assignee.is_set()
             keep = lambda j: j.stage == stage or j.assignee is not None  # noqa: E731
+        session = self.sessions[actor]
         got = self.expect(
-            cvatfn.jobs.list(self.sessions[actor], sort=sort, filter=expression, **filters), None
+            cvatfn.collect(cvatfn.jobs.iterate(session, sort=sort, filter=expression, **filters))
+            if lazily
+            else cvatfn.jobs.list(session, sort=sort, filter=expression, **filters),
+            None,
         )
         assert got is not None
         wanted = [i for i, j in self.job_model.items() if keep(j) and self.sees_job(actor, i)]
@@ -1717,7 +1741,38 @@ class CvatMachine(RuleBasedStateMachine):
         self.check_annotations()
         for kind, ident in sorted(self.dirty):
             self.check_retrieve(ADMIN, kind, ident)
+            self.check_children(kind, ident)
         self.dirty.clear()
+
+    def check_children(self, kind: str, ident: int) -> None:
+        """What cvatfn lists under a live entity: a project's tasks and labels, a task's jobs
+        and labels, a job's labels and issues, an issue's comments."""
+        admin = self.admin
+        got: Result[Sequence[Any], Any]
+        if kind == "project" and ident in self.project_model:
+            got = cvatfn.projects.get_tasks(admin, ident)
+            wanted = [i for i, t in self.task_model.items() if t.project_id == ident]
+            same([t.id for t in self.expect(got, None) or ()], wanted, f"project {ident} tasks")
+            got = cvatfn.projects.get_labels(admin, ident)
+            wanted = [i for i, lb in self.label_model.items() if lb.project_id == ident]
+            same([lb.id for lb in self.expect(got, None) or ()], wanted, f"project {ident} labels")
+        elif kind == "task" and ident in self.task_model:
+            jobs = self.expect(cvatfn.tasks.get_jobs(admin, ident), None) or ()
+            assert [j.id for j in jobs] == self.jobs_of(ident), f"task {ident} jobs"
+            got = cvatfn.tasks.get_labels(admin, ident)
+            wanted = self.task_labels(ident)
+            same([lb.id for lb in self.expect(got, None) or ()], wanted, f"task {ident} labels")
+        elif kind == "job" and ident in self.job_model:
+            got = cvatfn.jobs.get_labels(admin, ident)
+            wanted = self.task_labels(self.job_model[ident].task_id)
+            same([lb.id for lb in self.expect(got, None) or ()], wanted, f"job {ident} labels")
+            got = cvatfn.jobs.get_issues(admin, ident)
+            wanted = [i for i, x in self.issue_model.items() if x.job_id == ident]
+            same([x.id for x in self.expect(got, None) or ()], wanted, f"job {ident} issues")
+        elif kind == "issue" and ident in self.issue_model:
+            got = cvatfn.issues.get_comments(admin, ident)
+            wanted = [i for i, c in self.comment_model.items() if c.issue_id == ident]
+            same([c.id for c in self.expect(got, None) or ()], wanted, f"issue {ident} comments")
 
     def check_lists(self) -> None:
         admin, bob = self.admin, self.sessions[BOB]
@@ -1767,6 +1822,13 @@ class CvatMachine(RuleBasedStateMachine):
         seen_jobs = self.expect(cvatfn.jobs.list(bob), None)
         seen_issues = self.expect(cvatfn.issues.list(bob), None)
         seen_comments = self.expect(cvatfn.comments.list(bob), None)
+        seen_labels = self.expect(cvatfn.labels.list(bob), None)
+        assert seen_labels is not None
+        same(
+            [lb.id for lb in seen_labels],
+            [i for i in self.label_model if self.label_parent_staff(BOB, i)],
+            "bob's labels",
+        )
         assert seen is not None and seen_tasks is not None and seen_jobs is not None
         assert seen_issues is not None and seen_comments is not None
         same(
