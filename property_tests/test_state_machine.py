@@ -43,6 +43,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     Bundle,
+    MultipleResults,
     RuleBasedStateMachine,
     initialize,
     invariant,
@@ -693,7 +694,10 @@ class CvatMachine(RuleBasedStateMachine):
         created = self.new_task(
             actor, name, project, labels, images, segment_size, subset, overlap=overlap
         )
-        return multiple() if created is None else created
+        if created is None:
+            nothing: MultipleResults[int] = multiple()
+            return nothing
+        return created
 
     @initialize(
         target=tasks,
@@ -1279,6 +1283,7 @@ class CvatMachine(RuleBasedStateMachine):
         self.dirty.update({("issue", c.issue_id), ("comment", comment)})
         if message:
             c.message = message
+            assert isinstance(answer, Comment), answer
             same([self.server_comment(answer)], [self.comment_fields(comment)], "comment")
         else:
             del self.comment_model[comment]
@@ -1570,7 +1575,7 @@ class CvatMachine(RuleBasedStateMachine):
     ) -> None:
         """``projects.list`` (every page), or ``iterate`` collected, against the model."""
         self.step("list_projects")
-        filters: dict[str, str] = {}
+        filters: dict[str, Any] = {}
         if name is not None:
             filters["name"] = name
         if assigned is not None:
@@ -1583,7 +1588,7 @@ class CvatMachine(RuleBasedStateMachine):
             None,
         )
         assert got is not None
-        wanted = []
+        wanted: list[int] = []
         for ident, p in self.project_model.items():
             if not self.sees_project(actor, ident):
                 continue
@@ -1621,7 +1626,7 @@ class CvatMachine(RuleBasedStateMachine):
         lazily: bool,
     ) -> None:
         self.step("list_tasks")
-        filters: dict[str, str | int] = {}
+        filters: dict[str, Any] = {}
         expression: Filter | None = None
         keep: Callable[[int, MTask], bool] = lambda i, t: True  # noqa: E731
         if how == "project_id":
@@ -1685,7 +1690,7 @@ class CvatMachine(RuleBasedStateMachine):
     )
     def list_jobs(self, actor: str, data: st.DataObject, sort: str, how: str, lazily: bool) -> None:
         self.step("list_jobs")
-        filters: dict[str, str | int] = {}
+        filters: dict[str, Any] = {}
         expression: Filter | None = None
         keep: Callable[[MJob], bool] = lambda j: True  # noqa: E731
         if how == "task_id":
@@ -1943,7 +1948,7 @@ MACHINE_SETTINGS = settings(
 def test_cvatfn_agrees_with_a_model_of_cvat(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    paths = []
+    paths: list[Path] = []
     for index in range(MAX_IMAGES):
         path = tmp_path / f"frame_{index}.png"
         Image.new("RGB", (8 + index, 6), (40 * index, 90, 160)).save(path)

@@ -4,6 +4,8 @@ project. The real server's answers in ``cvat-api/assets/jobs.json`` show all thr
 
 from __future__ import annotations
 
+from typing import Any
+
 from tests.fake.conftest import Api, image_bytes, make_task, upload_images
 
 
@@ -13,7 +15,7 @@ def _job(api: Api, task_id: int) -> dict[str, object]:
     return reply.data["results"][0]  # type: ignore[no-any-return]
 
 
-def _task_with_data(api: Api, **extra: object) -> int:
+def _task_with_data(api: Api, **extra: Any) -> int:
     task = make_task(api, **extra)
     finished = upload_images(api, task["id"], [("a.png", image_bytes((8, 6)))])
     assert finished.status == 202, finished.data
