@@ -33,7 +33,7 @@ from returns.result import Failure, Success
 import cvatfn
 from cvatfn.errors import CvatError
 
-from ._chaos import Chaos
+from ._chaos import Chaos, pick
 from ._defects import DEFECTS, Defect, reproduces
 from ._surface import (
     RECIPES,
@@ -82,45 +82,41 @@ def test_every_public_function_has_a_recipe() -> None:
 
 def test_every_client_method_is_a_public_function_with_a_recipe() -> None:
     names = canonical_names()
-    bound = client_functions(_probe_session())  # type: ignore[arg-type]
+    bound = client_functions(_probe_session())
     assert bound, "Client binds nothing?"
     strays = [name for name, (_, function) in bound.items() if id(function) not in names]
     assert not strays, f"Client methods that bind no public function: {strays}"
     assert all(names[id(function)] in RECIPES for _, function in bound.values())
 
 
+_AUTHS = (
+    cvatfn.NoAuth(),
+    cvatfn.PasswordAuth(username="u", sessionid="s3cret", csrftoken="c5rf"),
+    cvatfn.AccessTokenAuth(token="t0ken"),
+)
+_POLICIES = (
+    cvatfn.retry.RetryPolicy(),
+    cvatfn.retry.NO_RETRY,
+    cvatfn.retry.RetryPolicy(max_attempts=50, max_elapsed=float("inf")),
+)
+
+
 def _session(data: st.DataObject, transport: Chaos) -> cvatfn.Session:
     """A session on ``transport`` with drawn credentials, organization and config."""
-    auth = data.draw(
-        st.sampled_from(
-            [
-                cvatfn.NoAuth(),
-                cvatfn.PasswordAuth(username="u", sessionid="s3cret", csrftoken="c5rf"),
-                cvatfn.AccessTokenAuth(token="t0ken"),
-            ]
-        )
-    )
+    draw = data.draw
     config = cvatfn.Config(
-        page_size=data.draw(st.sampled_from([1, 2, 100])),
-        status_check_period=data.draw(st.sampled_from([0.0, 1.0, 30.0])),
-        request_deadline=data.draw(st.sampled_from([0.0, 10.0, 3600.0])),
-        tus_chunk_size=data.draw(st.sampled_from([1, 7, 8 * 2**20])),
-        max_request_size=data.draw(st.sampled_from([1, 64, 8 * 2**20])),
-        retry=data.draw(
-            st.sampled_from(
-                [
-                    cvatfn.retry.RetryPolicy(),
-                    cvatfn.retry.NO_RETRY,
-                    cvatfn.retry.RetryPolicy(max_attempts=50, max_elapsed=float("inf")),
-                ]
-            )
-        ),
+        page_size=pick(draw, (1, 2, 100)),
+        status_check_period=pick(draw, (0.0, 1.0, 30.0)),
+        request_deadline=pick(draw, (0.0, 10.0, 3600.0)),
+        tus_chunk_size=pick(draw, (1, 7, 8 * 2**20)),
+        max_request_size=pick(draw, (1, 64, 8 * 2**20)),
+        retry=pick(draw, _POLICIES),
     )
     return cvatfn.Session(
         server=cvatfn.Server(url="http://h", version="2.80.0"),
         transport=transport,
-        auth=auth,
-        org=data.draw(st.sampled_from([None, "", "lab"])),
+        auth=pick(draw, _AUTHS),
+        org=pick(draw, (None, "", "lab")),
         config=config,
     )
 
