@@ -18,6 +18,7 @@ and ``pytest --hypothesis-show-statistics`` shows how the outcomes were spread.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import typing
 import warnings
@@ -33,7 +34,7 @@ from returns.result import Failure, Success
 import cvatfn
 from cvatfn.errors import CvatError
 
-from ._chaos import Chaos, pick
+from ._chaos import EXTRA_REQUESTS, Chaos, Runaway, pick
 from ._defects import DEFECTS, Defect, reproduces
 from ._surface import (
     RECIPES,
@@ -225,3 +226,35 @@ def test_known_defect(defect: Defect) -> None:
     """A known defect still reproduces: an expected failure that names the place to fix."""
     if reproduces(defect):
         pytest.xfail(f"known defect in {defect.where}: {defect.description}")
+
+
+# ------------------------------------------------------------------------------ the harness
+
+
+@given(data=st.data())
+@settings(max_examples=5)
+def test_the_file_checks_catch_what_a_failed_download_leaves(
+    base: Path, data: st.DataObject
+) -> None:
+    env = Env.fresh(data.draw, base)
+    target = env.root / "target" / "out.zip"
+    target.parent.mkdir()
+    env.targets.append(target)
+    _check_files("nothing left", env, failed=True)
+    (target.parent / ".out.zip.k3j2.part").write_bytes(b"half")
+    with pytest.raises(AssertionError, match="left"):
+        _check_files("a temporary file left", env, failed=True)
+
+
+@given(data=st.data(), budget=st.integers(0, 3))
+@settings(max_examples=10)
+def test_the_chaotic_server_stops_after_its_budget(data: st.DataObject, budget: int) -> None:
+    chaos = Chaos(data, budget=budget)
+    request = cvatfn.http.HttpRequest("GET", "http://h/api/tasks/1")
+    for _ in range(budget):
+        with contextlib.suppress(cvatfn.http.TransportError):
+            chaos.handle(request)
+    for _ in range(EXTRA_REQUESTS):
+        assert chaos.handle(request).status == 404
+    with pytest.raises(Runaway):
+        chaos.handle(request)
