@@ -255,29 +255,7 @@ class _LabeledDataRequest(_Request, frozen=True, kw_only=True):
     intervals: tuple[_LabeledIntervalRequest, ...] = ()
 
 
-def _path_of(message: str) -> str | None:
-    """The full field path of a msgspec validation message (``shapes[0].frame``).
-
-    Examples:
-        >>> _path_of("Expected `int`, got `str` - at `$.shapes[0].frame`")
-        'shapes[0].frame'
-        >>> _path_of("Object contains unknown field `a`b` - at `$.shapes[0]`")
-        'shapes[0].a`b'
-        >>> _path_of("Expected `str` - at `key` in `$.shapes[0]`")
-        'shapes[0]'
-    """
-    text, where = message, ""
-    if " - at `key` in `$" in message:  # a key that is not a str: name its mapping
-        text, where = message.rsplit(" - at `key` in `$", 1)
-        return where.removesuffix("`").lstrip(".") or None
-    if " - at `$" in message:
-        text, where = message.rsplit(" - at `$", 1)
-        where = where.removesuffix("`").lstrip(".")
-    for marker in ("unknown field `", "missing required field `"):
-        if marker in text:
-            name = text.split(marker, 1)[1].removesuffix("`")
-            return f"{where}.{name}" if where else name
-    return where or None
+_path_of = _api.field_path
 
 
 def _prefixed(path: str | None, prefix: str) -> str:

@@ -156,7 +156,7 @@ def _drf_message(body: bytes) -> tuple[str | None, dict[str, tuple[str, ...]]]:
     """Extract DRF's ``detail`` and field errors from an error body, if it is JSON."""
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):
         return None, {}
     if isinstance(data, list):
         items = [str(item) for item in data]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
@@ -326,13 +326,19 @@ def call_no_content(
     return result.map(lambda _: None)
 
 
-def convert_input(type_: type[T], value: object, *, what: str) -> Result[T, CvatError]:
+def convert_input(
+    type_: type[T], value: object, *, what: str, field: str | None = None
+) -> Result[T, CvatError]:
     """Convert a caller's struct or mapping into ``type_``; a bad field is ``InvalidInput``.
+
+    ``field`` is the name of the caller's parameter, named when the value as a whole is wrong.
 
     Examples:
         >>> from cvatfn.models import TaskSpec
         >>> convert_input(TaskSpec, {"nmae": "x"}, what="task spec").failure().field
         'nmae'
+        >>> convert_input(TaskSpec, 5, what="task spec", field="spec").failure().field
+        'spec'
     """
     if isinstance(value, type_):
         return Success(value)
@@ -340,27 +346,50 @@ def convert_input(type_: type[T], value: object, *, what: str) -> Result[T, Cvat
         return Failure(
             InvalidInput(
                 message=f"{what} must be a {type_.__name__} or a mapping, "
-                f"not {type(value).__name__}"
+                f"not {type(value).__name__}",
+                field=field,
             )
         )
     try:
         return Success(_codec.convert(type_, value))  # pyright: ignore[reportUnknownArgumentType]
     except msgspec.ValidationError as error:
         text = str(error)
-        return Failure(InvalidInput(message=f"invalid {what}: {text}", field=_field_of(text)))
+        return Failure(
+            InvalidInput(message=f"invalid {what}: {text}", field=field_path(text) or field)
+        )
+    except RecursionError:
+        return Failure(InvalidInput(message=f"invalid {what}: nested too deeply", field=field))
 
 
-def _field_of(message: str) -> str | None:
-    """Pull the field path out of a msgspec validation message."""
-    if "unknown field `" in message:
-        return message.split("unknown field `", 1)[1].split("`", 1)[0]
-    if "missing required field `" in message:
-        return message.split("missing required field `", 1)[1].split("`", 1)[0]
-    if " - at `$." in message:
-        return message.rsplit(" - at `$.", 1)[1].rstrip("`")
-    if " - at `$[" in message:
-        return message.rsplit(" - at `$", 1)[1].rstrip("`")
-    return None
+def field_path(message: str) -> str | None:
+    """The full path of the field a msgspec validation message is about (``labels[0].name``).
+
+    Examples:
+        >>> field_path("Object contains unknown field `nmae`")
+        'nmae'
+        >>> field_path("Expected `int`, got `str` - at `$.shapes[0].frame`")
+        'shapes[0].frame'
+        >>> field_path("Object missing required field `name` - at `$.labels[0]`")
+        'labels[0].name'
+        >>> field_path("Object contains unknown field `a`b` - at `$.shapes[0]`")
+        'shapes[0].a`b'
+        >>> field_path("Expected `str` - at `key` in `$.source_storage`")
+        'source_storage'
+        >>> field_path("Expected `int`, got `str` - at `$[2]`")
+        '[2]'
+    """
+    text, where = message, ""
+    if " - at `key` in `$" in message:  # a key that is not a str: name its mapping
+        text, where = message.rsplit(" - at `key` in `$", 1)
+        return where.removesuffix("`").lstrip(".") or None
+    if " - at `$" in message:
+        text, where = message.rsplit(" - at `$", 1)
+        where = where.removesuffix("`").lstrip(".")
+    for marker in ("unknown field `", "missing required field `"):
+        if marker in text:
+            name = text.split(marker, 1)[1].removesuffix("`")
+            return f"{where}.{name}" if where else name
+    return where or None
 
 
 def list_page(

@@ -105,7 +105,7 @@ def expected_length(head: HttpResponse) -> int | None:
     if encoding not in ("", "identity"):
         return None
     value = (head.header("Content-Length") or "").strip()
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isascii() and value.isdecimal() else None
 
 
 def read_error_body(stream: int, head: HttpResponse) -> Flow[HttpResponse]:

@@ -148,7 +148,7 @@ class Resource(Generic[T]):
 
     def create(self, session: Session, spec_type: type[S], spec: object) -> Result[T, CvatError]:
         """POST a new item from a spec struct or mapping."""
-        converted = _api.convert_input(spec_type, spec, what=f"{self.name} spec")
+        converted = _api.convert_input(spec_type, spec, what=f"{self.name} spec", field="spec")
         if isinstance(converted, Failure):
             return Failure(converted.failure())
         request = _api.build_request(session, "POST", self.path, json_body=converted.unwrap())
@@ -161,7 +161,7 @@ class Resource(Generic[T]):
         ident = entity_id(value, what=self.name)
         if isinstance(ident, Failure):
             return Failure(ident.failure())
-        converted = _api.convert_input(patch_type, patch, what=f"{self.name} patch")
+        converted = _api.convert_input(patch_type, patch, what=f"{self.name} patch", field="patch")
         if isinstance(converted, Failure):
             return Failure(converted.failure())
         request = _api.build_request(

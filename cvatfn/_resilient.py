@@ -127,8 +127,11 @@ def redirect_request(request: HttpRequest, response: HttpResponse) -> HttpReques
     location = (response.header("Location") or "").strip()
     if not location:
         return None
-    target = urljoin(request.url, location)
-    old, new = _origin(request.url), _origin(target)
+    try:
+        target = urljoin(request.url, location)
+        old, new = _origin(request.url), _origin(target)
+    except ValueError:
+        return f"refused to follow a redirect to {location!r}: not a URL"
     if new[0] not in ("http", "https") or not new[1]:
         return f"refused to follow a redirect to {target!r}: not an http(s) URL"
     if old[0] == "https" and new[0] == "http":

@@ -190,6 +190,11 @@ def _resumable(error: CvatError) -> bool:
     return isinstance(error, _RESUMABLE)
 
 
+def _is_number(value: str) -> bool:
+    """Whether a header value is a plain non-negative integer (ASCII digits only)."""
+    return value.isascii() and value.isdecimal()
+
+
 def _server_offset(session: Session, location: str, size: int) -> Flow[Result[int, CvatError]]:
     """Ask the server how many bytes of the upload at ``location`` it holds (TUS ``HEAD``)."""
     head = _api.build_request(
@@ -200,7 +205,7 @@ def _server_offset(session: Session, location: str, size: int) -> Flow[Result[in
         return Failure(answered.failure())
     response = answered.unwrap()
     value = response.header("Upload-Offset")
-    if value is None or not value.isdigit() or int(value) > size:
+    if value is None or not _is_number(value) or int(value) > size:
         return Failure(
             _protocol_error(head, response, f"TUS HEAD answered Upload-Offset {value!r}")
         )
@@ -286,7 +291,7 @@ def _tus_upload(
         if isinstance(sent, Success):
             answer = sent.unwrap()
             new_offset = answer.header("Upload-Offset")
-            if new_offset is None or not new_offset.isdigit():
+            if new_offset is None or not _is_number(new_offset):
                 return Failure(
                     _protocol_error(patch, answer, "TUS chunk accepted without Upload-Offset")
                 )

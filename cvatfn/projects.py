@@ -298,7 +298,7 @@ def create_from_dataset(
         ...                                     dataset_format="").failure().field
         'dataset_format'
     """
-    converted = _api.convert_input(ProjectSpec, spec, what="project spec")
+    converted = _api.convert_input(ProjectSpec, spec, what="project spec", field="spec")
     if isinstance(converted, Failure):
         return Failure(converted.failure())
     checked = _transfer.check_dataset_import(

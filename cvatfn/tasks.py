@@ -135,7 +135,7 @@ def create(session: Session, spec: TaskSpec | Mapping[str, object]) -> Result[Ta
 
 def _task_spec(value: object) -> Result[TaskSpec, CvatError]:
     """Convert a task spec and apply CVAT's rule that a task in a project has no own labels."""
-    converted = _api.convert_input(TaskSpec, value, what="task spec")
+    converted = _api.convert_input(TaskSpec, value, what="task spec", field="spec")
     if isinstance(converted, Failure):
         return Failure(converted.failure())
     spec = converted.unwrap()
@@ -447,7 +447,7 @@ def _data_fields(
                     )
                 )
         raw = mapping
-    converted = _api.convert_input(DataParams, raw, what="data_params")
+    converted = _api.convert_input(DataParams, raw, what="data_params", field="data_params")
     if isinstance(converted, Failure):
         return Failure(converted.failure())
     fields: dict[str, Any] = msgspec.to_builtins(converted.unwrap())
