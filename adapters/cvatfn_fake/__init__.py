@@ -11,6 +11,7 @@ Examples:
     200
 """
 
+from . import _faults
 from ._faults import (
     NO_RESPONSE,
     Dropped,
@@ -21,6 +22,10 @@ from ._faults import (
 )
 from ._http_front import ServerHandle, serve
 from ._server import FakeServer, FakeTransport, RequestBehaviour
+
+# ``_faults`` names FakeServer in annotations only (importing it there would be circular);
+# binding the name lets typing.get_type_hints resolve FaultInjector's signature at run time.
+setattr(_faults, "FakeServer", FakeServer)  # noqa: B010
 
 __all__ = [
     "NO_RESPONSE",
