@@ -382,32 +382,50 @@ def _header(
     return name, pick(draw, _HEADER_VALUES[name])
 
 
+def _protocol_headers(
+    draw: Callable[[st.SearchStrategy[Any]], Any], request: HttpRequest
+) -> tuple[tuple[str, str], ...]:
+    """The headers a success of CVAT's upload protocol carries (TUS ``Location`` and
+    ``Upload-Offset``), so that fuzzing reaches the later steps of an upload."""
+    offset = request.header("Upload-Offset")
+    if request.method == "POST" and request.header("Upload-Length") is not None:
+        path = urlsplit(request.url).path.rstrip("/")
+        location = pick(draw, (f"{path}/0a1b", f"http://h{path}/0a1b", *_locations(request)))
+        return (("Location", location), ("Tus-Resumable", "1.0.0"))
+    if request.method == "PATCH" and offset is not None and offset.isdecimal():
+        sent = len(request.body)
+        taken = pick(draw, (sent, sent, sent, max(1, sent // 2), 0, sent + 1))
+        return (("Upload-Offset", str(int(offset) + taken)), ("Tus-Resumable", "1.0.0"))
+    if request.method == "HEAD":
+        return (("Upload-Offset", str(draw(st.integers(0, 70)))),)
+    return ()
+
+
 _PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 _JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 16
 
 
+_BODY_KINDS = (
+    "mutated",
+    "mutated",
+    "mutated",
+    "empty",
+    "junk",
+    "binary",
+    "html",
+    "truncated",
+    "invalid utf-8",
+    "huge number",
+    "deep",
+    "image",
+)
+
+
 def _body(
-    draw: Callable[[st.SearchStrategy[Any]], Any], request: HttpRequest, status: int
+    draw: Callable[[st.SearchStrategy[Any]], Any], request: HttpRequest, status: int, *, odd: bool
 ) -> bytes:
-    kind = pick(
-        draw,
-        [
-            "plausible",
-            "plausible",
-            "mutated",
-            "mutated",
-            "mutated",
-            "empty",
-            "junk",
-            "binary",
-            "html",
-            "truncated",
-            "invalid utf-8",
-            "huge number",
-            "deep",
-            "image",
-        ],
-    )
+    """The body of an answer: what CVAT would send, or (``odd``) something broken."""
+    kind = pick(draw, _BODY_KINDS) if odd else "plausible"
     if kind == "plausible":
         return _dump(plausible(draw, request))
     if kind == "mutated":
@@ -457,6 +475,9 @@ class Chaos:
         self.answered = 0
         self.now = 1000.0
         self.sleeps = 0
+        self.odds: int = pick(data.draw, (12, 6, 3, 2))
+        """One part of an answer in this many goes wrong (status, headers, body, connection):
+        some servers are chaotic, others fail once in a while deep into a protocol."""
 
     # -- VirtualClock
 
@@ -487,15 +508,21 @@ class Chaos:
             )
         self.answered += 1
         draw = self._draw
-        if draw(st.integers(0, 9)) == 0:
+        if self._odd() and draw(st.booleans()):
             raise TransportError(pick(draw, _KINDS), "injected", url=request.url)
-        if draw(st.booleans()):
-            status = _STATUS_FOR.get(request.method, 200)
-        else:
+        if self._odd():
             status = pick(draw, _ODD_STATUSES) if draw(st.booleans()) else draw(_ANY_STATUS)
-        body = _body(draw, request, status)
-        headers = tuple(_header(draw, request, body) for _ in range(draw(st.integers(0, 4))))
-        return HttpResponse(status, headers, body)
+        else:
+            status = _STATUS_FOR.get(request.method, 200)
+        protocol = () if self._odd() else _protocol_headers(draw, request)
+        body = _body(draw, request, status, odd=self._odd())
+        extra = draw(st.integers(0, 4)) if self._odd() else 0
+        headers = tuple(_header(draw, request, body) for _ in range(extra))
+        return HttpResponse(status, protocol + headers, body)
+
+    def _odd(self) -> bool:
+        """Whether this part of the answer goes wrong: one time in ``odds``."""
+        return bool(self.data.draw(st.integers(0, self.odds - 1)) == self.odds // 2)
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         return self._answer(request)

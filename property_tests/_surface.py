@@ -20,7 +20,7 @@ import itertools
 import os
 import tempfile
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -136,7 +136,7 @@ class Env:
 
     def target(self, suffix: str = ".zip") -> object:
         """A path to download to: usually free, sometimes taken or in a missing directory."""
-        kind = pick(self.draw, ["free"] * 8 + ["taken", "no such directory", "junk"])
+        kind = valid_or_not(self, ("free",), ("taken", "no such directory", "junk"))
         if kind == "junk":
             return pick(self.draw, ["", 7, None, b"x.zip", "a\0b"])
         folder = self._dir("target")
@@ -158,7 +158,7 @@ class Env:
 
     def source(self, name: str = "data.zip") -> object:
         """A file to upload: usually a small readable file, sometimes empty or missing."""
-        kind = pick(self.draw, ["file"] * 8 + ["empty", "missing", "junk"])
+        kind = valid_or_not(self, ("file",), ("empty", "missing", "junk"))
         if kind == "junk":
             return pick(self.draw, ["", 3, None])
         folder = self._dir("source")
@@ -227,6 +227,22 @@ def one_of(*values: object) -> Maker:
     return lambda env: pick(env.draw, values)
 
 
+BAD_ODDS = 12
+"""One argument in this many is of the wrong kind, so that most calls reach the server."""
+
+
+def valid_or_not(env: Env, valid: Sequence[object], invalid: Sequence[object]) -> object:
+    """Usually one of ``valid``; one time in :data:`BAD_ODDS`, one of ``invalid``."""
+    # Hypothesis favours the ends of a range, so the rare case is one in the middle.
+    if env.draw(st.integers(0, BAD_ODDS - 1)) == BAD_ODDS // 2:
+        return pick(env.draw, invalid)
+    return pick(env.draw, valid)
+
+
+def either(valid: Sequence[object], invalid: Sequence[object]) -> Maker:
+    return lambda env: valid_or_not(env, valid, invalid)
+
+
 _BAD_IDS = ("7", None, True, 1.5, object())
 
 
@@ -234,14 +250,12 @@ def ref(kind: str) -> Maker:
     """An id, the entity itself, or (rarely) something that is neither."""
 
     def make(env: Env) -> object:
-        choice = env.draw(st.integers(0, 9))
-        if choice < 5:
+        choice = env.draw(st.integers(0, BAD_ODDS - 1))
+        if choice == BAD_ODDS // 2:
+            return pick(env.draw, (0, -1, 2**63, 2**70, *_BAD_IDS))
+        if choice < BAD_ODDS // 2:
             return env.draw(st.integers(1, 60))
-        if choice < 8:
-            return _entities()[kind]
-        if choice == 8:
-            return pick(env.draw, [0, -1, 2**63, 2**70])
-        return pick(env.draw, _BAD_IDS)
+        return _entities()[kind]
 
     return make
 
@@ -303,9 +317,7 @@ def spec(kind: str) -> Maker:
     """A valid spec or patch of ``kind`` (a dict or the struct), or (rarely) junk."""
 
     def make(env: Env) -> object:
-        if env.draw(st.integers(0, 9)) == 0:
-            return pick(env.draw, [None, 5, "name", [("name", "x")], {"nmae": "x"}])
-        return pick(env.draw, _VALID[kind])
+        return valid_or_not(env, _VALID[kind], (None, 5, "name", [("name", "x")], {"nmae": "x"}))
 
     return make
 
@@ -315,26 +327,26 @@ def progress(env: Env) -> object:
 
 
 def flag(env: Env) -> object:
-    return pick(env.draw, [False, True, False, True, None, "yes"])
+    return valid_or_not(env, (False, True), (None, "yes", 1))
 
 
 def quality(env: Env) -> object:
-    return pick(env.draw, ["original", "compressed", "original", "best"])
+    return valid_or_not(env, ("original", "compressed"), ("best", None))
 
 
 def small_int(env: Env) -> object:
-    return env.draw(st.integers(0, 5) | st.sampled_from([-1, 2**70, True, "1"]))
+    return valid_or_not(env, range(6), (-1, 2**70, True, "1"))
 
 
 def frame_ids(env: Env) -> object:
-    return env.draw(
-        st.lists(st.integers(0, 8), max_size=4, unique=True)
-        | st.sampled_from([[1, 1], [-1], ["0"], "01", None])
-    )
+    valid = env.draw(st.lists(st.integers(0, 8), max_size=4, unique=True))
+    return valid_or_not(env, (valid,), ([1, 1], [-1], ["0"], "01", None))
 
 
 def format_name(env: Env) -> object:
-    return pick(env.draw, ["CVAT for images 1.1", "COCO 1.0", "CVAT 1.1", "", "  ", None, "Nope 9"])
+    return valid_or_not(
+        env, ("CVAT for images 1.1", "COCO 1.0", "CVAT 1.1", "Nope 9"), ("", "  ", None)
+    )
 
 
 def filename_pattern(env: Env) -> object:
@@ -354,27 +366,30 @@ def filename_pattern(env: Env) -> object:
 
 
 def resources(env: Env) -> object:
-    count = env.draw(st.integers(0, 3))
+    count = env.draw(st.integers(1, 3))
     files = [env.source(f"image{i}.png") for i in range(count)]
-    return pick(env.draw, [files, ["share/a.png"], ["http://x/a.png"], "a.png"])
+    others = (["share/a.png"], ["http://x/a.png"])
+    return valid_or_not(env, (files, files, files, *others), ("a.png", None))
 
 
 def resource_type(env: Env) -> object:
-    return pick(
-        env.draw,
-        [ResourceType.LOCAL, ResourceType.LOCAL, ResourceType.SHARE, ResourceType.REMOTE, "local"],
+    return valid_or_not(
+        env,
+        (ResourceType.LOCAL, ResourceType.LOCAL, ResourceType.SHARE, ResourceType.REMOTE),
+        ("local", "ftp"),
     )
 
 
 def annotation_ids(env: Env) -> object:
-    return pick(
-        env.draw,
-        [None, {"shapes": [1, 2]}, cvatfn.AnnotationIds(tags=frozenset({3})), {"x": [1]}, 5],
+    return valid_or_not(
+        env,
+        (None, {"shapes": [1, 2]}, cvatfn.AnnotationIds(tags=frozenset({3})), {"tracks": []}),
+        ({"x": [1]}, 5),
     )
 
 
 def action(env: Env) -> object:
-    return pick(env.draw, ["create", "update", "delete", "create", "merge"])
+    return valid_or_not(env, ("create", "update", "delete"), ("merge", None))
 
 
 _LIST_FILTERS: tuple[object, ...] = (
@@ -713,7 +728,7 @@ def _media(module: str, kind: str) -> dict[str, Recipe]:
         f"{module}.import_annotations": Recipe(
             (ref(kind), format_name, lambda env: env.source("annotations.xml")),
             {
-                "import_mode": one_of(None, "append", "replace", "merge"),
+                "import_mode": either((None, "append", "replace"), ("merge",)),
                 "conv_mask_to_poly": flag,
                 "progress": progress,
             },

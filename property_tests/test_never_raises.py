@@ -51,6 +51,8 @@ FUNCTIONS = public_functions()
 ERROR_TYPES: tuple[type, ...] = typing.get_args(CvatError)
 ITERATION_LIMIT = 25
 EXAMPLES_PER_FUNCTION = max(4, settings.default.max_examples // 8)
+BUDGETS = (12, 6, 3, 1, 0)
+"""Answers the server draws before it answers every request with 404 (long flows first)."""
 
 
 def _probe_session() -> cvatfn.Session:
@@ -186,10 +188,8 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_never_raises(name: str, base: Path, data: st.DataObject) -> None:
     recipe = RECIPES[name]
     env = Env.fresh(data.draw, base)
-    chaos = Chaos(
-        data, budget=data.draw(st.integers(0, 10), label="budget"),
-        chaotic_about=recipe.chaotic_about,
-    )  # fmt: skip
+    budget = pick(data.draw, BUDGETS)
+    chaos = Chaos(data, budget=budget, chaotic_about=recipe.chaotic_about)
     args, kwargs = build_arguments(recipe, env)
     function: Callable[..., Any] = FUNCTIONS[name]
     shown = name
