@@ -142,76 +142,90 @@ def redirect_request(request: HttpRequest, response: HttpResponse) -> HttpReques
     return HttpRequest(request.method, target, headers, request.body)
 
 
+class _Course:
+    """Where one request stands: the request to send now and what was spent on it."""
+
+    __slots__ = ("attempts", "current", "redirects", "slept")
+
+    def __init__(self, request: HttpRequest) -> None:
+        self.current = request
+        self.attempts = 1
+        self.redirects = 0
+        self.slept = 0.0
+
+
+class _Keep(msgspec.Struct, frozen=True):
+    """Keep the outcome; ``refused`` says why a redirect in it was not followed."""
+
+    refused: str | None = None
+
+
+class _Again(msgspec.Struct, frozen=True):
+    """Send ``course.current`` again after ``delay`` seconds."""
+
+    delay: float = 0.0
+
+
+def _next(
+    course: _Course,
+    outcome: HttpResponse | TransportError,
+    config: Config,
+    idempotent: bool | None,
+) -> Flow[_Keep | _Again]:
+    """After one attempt: keep ``outcome``, or send again (a redirect to follow, which has
+    updated ``course.current``, or a retry after a wait)."""
+    if isinstance(outcome, HttpResponse):
+        follow = redirect_request(course.current, outcome)
+        if isinstance(follow, str):
+            return _Keep(follow)
+        if follow is not None:
+            if course.redirects >= config.max_redirects:
+                return _Keep(f"stopped after {course.redirects} redirect(s) (Config.max_redirects)")
+            course.redirects += 1
+            course.current, course.attempts, course.slept = follow, 1, 0.0
+            return _Again()
+    policy = config.retry
+    method = course.current.method
+    if not should_retry(policy, method, outcome, attempts=course.attempts, idempotent=idempotent):
+        return _Keep()
+    draw = yield from random()
+    delay = retry_delay(policy, outcome, attempts=course.attempts, random=draw, slept=course.slept)
+    if delay is None:
+        return _Keep()
+    course.slept += delay
+    course.attempts += 1
+    return _Again(delay)
+
+
 def resend(request: HttpRequest, config: Config, *, idempotent: bool | None = None) -> Flow[Sent]:
     """Send ``request``, following redirects and retrying as ``config`` says (a flow).
 
     ``idempotent`` overrides the method's own answer to "is it safe to send twice?" (see
     :func:`cvatfn.retry.should_retry`).
     """
-    policy = config.retry
-    redirects = 0
-    attempts = 1
-    slept = 0.0
-    current = request
+    course = _Course(request)
     while True:
-        outcome = yield from send(current)
-        if isinstance(outcome, HttpResponse):
-            follow = redirect_request(current, outcome)
-            if isinstance(follow, str):
-                return Sent(current, outcome, attempts, follow)
-            if follow is not None:
-                if redirects >= config.max_redirects:
-                    reason = f"stopped after {redirects} redirect(s) (Config.max_redirects)"
-                    return Sent(current, outcome, attempts, reason)
-                redirects += 1
-                current, attempts, slept = follow, 1, 0.0
-                continue
-        if not should_retry(
-            policy, current.method, outcome, attempts=attempts, idempotent=idempotent
-        ):
-            return Sent(current, outcome, attempts)
-        draw = yield from random()
-        delay = retry_delay(policy, outcome, attempts=attempts, random=draw, slept=slept)
-        if delay is None:
-            return Sent(current, outcome, attempts)
-        yield from sleep(delay)
-        slept += delay
-        attempts += 1
+        sent = course.current
+        outcome = yield from send(sent)
+        step = yield from _next(course, outcome, config, idempotent)
+        if isinstance(step, _Keep):
+            return Sent(sent, outcome, course.attempts, step.refused)
+        if step.delay:
+            yield from sleep(step.delay)
 
 
 def reopen(request: HttpRequest, config: Config, chunk_size: int) -> Flow[Reopened]:
     """Like :func:`resend` for a streamed response: the result holds the open stream of the
     answer that was kept (a success, or the failure that ended the retries)."""
-    policy = config.retry
-    redirects = 0
-    attempts = 1
-    slept = 0.0
-    current = request
+    course = _Course(request)
     while True:
-        opened = yield from open_stream(current, chunk_size)
-        outcome: HttpResponse | TransportError = (
-            opened if isinstance(opened, TransportError) else opened.head
-        )
+        sent = course.current
+        opened = yield from open_stream(sent, chunk_size)
+        outcome = opened if isinstance(opened, TransportError) else opened.head
+        step = yield from _next(course, outcome, config, None)
+        if isinstance(step, _Keep):
+            return Reopened(sent, opened, course.attempts, step.refused)
         if isinstance(opened, StreamOpened):
-            follow = redirect_request(current, opened.head)
-            if isinstance(follow, str):
-                return Reopened(current, opened, attempts, follow)
-            if follow is not None:
-                if redirects >= config.max_redirects:
-                    reason = f"stopped after {redirects} redirect(s) (Config.max_redirects)"
-                    return Reopened(current, opened, attempts, reason)
-                yield from close_stream(opened.stream)
-                redirects += 1
-                current, attempts, slept = follow, 1, 0.0
-                continue
-        if not should_retry(policy, current.method, outcome, attempts=attempts):
-            return Reopened(current, opened, attempts)
-        draw = yield from random()
-        delay = retry_delay(policy, outcome, attempts=attempts, random=draw, slept=slept)
-        if delay is None:
-            return Reopened(current, opened, attempts)
-        if isinstance(opened, StreamOpened):
-            yield from close_stream(opened.stream)
-        yield from sleep(delay)
-        slept += delay
-        attempts += 1
+            yield from close_stream(opened.stream)  # before the wait, not after it
+        if step.delay:
+            yield from sleep(step.delay)

@@ -23,28 +23,14 @@ from cvatfn.retry import RetryPolicy
 from cvatfn_fake import FakeServer
 from cvatfn_urllib3 import Urllib3Transport
 from tests.integration.fake_process import fake_http_server
+from tests.reliability.fault_run import bmp
 
 LABELS = [{"name": "cat"}]
 
 
 def _noise_bmp(path: Path, width: int, height: int, seed: int) -> bytes:
     """An uncompressed 24-bit BMP of random pixels, written to ``path``; its bytes."""
-    row = (width * 3 + 3) & ~3
-    pixels = random.Random(seed).randbytes(row * height)
-    size = 54 + len(pixels)
-    header = (
-        b"BM"
-        + size.to_bytes(4, "little")
-        + b"\0\0\0\0"
-        + (54).to_bytes(4, "little")
-        + (40).to_bytes(4, "little")
-        + width.to_bytes(4, "little")
-        + height.to_bytes(4, "little")
-        + (1).to_bytes(2, "little")
-        + (24).to_bytes(2, "little")
-        + b"\0" * 24
-    )
-    data = header + pixels
+    data = bmp(width, height, random.Random(seed))
     path.write_bytes(data)
     return data
 
