@@ -120,23 +120,32 @@ unsupported - at `$.contact.email`
 _MAX_PATH_DEPTH = 16
 
 
-def first_unencodable(value: object, depth: int = 0) -> tuple[str, str] | None:
+def first_unencodable(
+    value: object, depth: int = 0, *, in_array: bool = False
+) -> tuple[str, str] | None:
     """``(path, reason)`` of the first part of ``value`` that does not encode, or ``None``.
 
     ``path`` is relative to ``value`` (``contact.email``, ``labels[0]``; empty for ``value``).
+    A structure nested too deeply is named where its chain of arrays begins.
 
     Examples:
         >>> first_unencodable({"shapes": [{"frame": 0}, {"frame": 1j}]})
         ('shapes[1].frame', 'Encoding objects of type complex is unsupported')
         >>> first_unencodable({"frame": 0}) is None
         True
+        >>> deep: list[object] = []
+        >>> for _ in range(100_000):
+        ...     deep = [deep]
+        >>> first_unencodable({"tags": [1, deep]})
+        ('tags[1]', 'nested too deeply')
     """
+    arrays = (list, tuple, set, frozenset)
     try:
         _ENCODER.encode(value)
     except RecursionError:
-        if depth > 0:  # name the field; a path through thousands of levels helps nobody
-            return "", "nested too deeply"
         reason = "nested too deeply"
+        if in_array and isinstance(value, arrays):
+            return "", reason  # an array in an array: the deep chain starts here
     except (TypeError, ValueError, OverflowError) as error:
         reason = str(error)
     else:
@@ -154,7 +163,7 @@ def first_unencodable(value: object, depth: int = 0) -> tuple[str, str] | None:
     for step, item in parts:
         if item is msgspec.UNSET:
             continue
-        inner = first_unencodable(item, depth + 1)
+        inner = first_unencodable(item, depth + 1, in_array=isinstance(value, list | tuple))
         if inner is not None:
             path, reason = inner
             joined = step + (path if path.startswith("[") or not path else f".{path}")

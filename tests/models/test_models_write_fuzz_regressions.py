@@ -50,7 +50,7 @@ def test_a_job_is_not_created_with_the_2_2x_type_name() -> None:
     [
         ({"email": object()}, "contact.email"),
         ({"phones": [1, {"home": 1j}]}, "contact.phones[1].home"),
-        ({"deep": _deep(100_000)}, "contact"),
+        ({"deep": _deep(100_000)}, "contact.deep[0]"),
     ],
 )
 def test_converting_a_spec_that_json_cannot_carry_names_the_path(
@@ -73,7 +73,7 @@ def test_first_unencodable_finds_nothing_in_what_encodes() -> None:
         ({"shapes": [{"type": "rectangle", "frame": 0, "label_id": 1, "points": [1j]}]},
          "shapes[0].points[0]"),
         ({"tags": [{"frame": 0, "label_id": 1, "attributes": object()}]}, "tags[0].attributes"),
-        ({"tags": _deep(100_000)}, "tags"),
+        ({"tags": _deep(100_000)}, "tags[0]"),
         ({"tags": [{"frame": 0, "label_id": 1, "a`b": 1}]}, "tags[0].a`b"),
         ({"x`": 1}, "x`"),
         ({"shapes": [{1: "a key that is not a str"}]}, "shapes[0]"),
@@ -98,7 +98,7 @@ def test_annotations_that_cannot_be_sent_are_invalid_input_naming_the_path(
     ("ids", "field"),
     [
         ({"shapes": [object()]}, "ids.shapes[0]"),
-        ({"shapes": _deep(100_000)}, "ids.shapes"),
+        ({"shapes": _deep(100_000)}, "ids.shapes[0]"),
         ({"shapes": ["1"]}, "ids.shapes[0]"),
     ],
 )
