@@ -14,6 +14,11 @@ request with a response drawn from ``st.data()``:
 - sometimes a :class:`~cvatfn.http.TransportError` of each kind instead of a response, and for
   streamed bodies a failure in the middle of the body.
 
+Each server draws how often it misbehaves, from every other part of an answer (status, headers,
+body, connection) to one part in twelve. When it behaves it answers as CVAT would, including
+the upload protocol's ``Location`` and ``Upload-Offset``, so calls also get deep into uploads,
+exports and polling before something goes wrong.
+
 It is a :class:`~cvatfn.http.VirtualClock`, so retry back-off and polling sleep no wall time,
 and it answers a fixed 404 once ``budget`` responses were drawn, so paging, polling and retry
 loops end. A flow that keeps going long after that (or sleeps without end) raises

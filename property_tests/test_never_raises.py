@@ -8,7 +8,9 @@ answers anything (see its docstring), directly or through a :class:`cvatfn.Clien
 must
 
 - return ``Success`` or ``Failure`` of a member of :data:`cvatfn.errors.CvatError` (an
-  ``iterate`` yields only such values), and raise nothing;
+  ``iterate`` yields only such values), and raise nothing; the few that return something else
+  (``with_org``, ``http.redact_headers``, the pure ``retry`` helpers) return what their recipe
+  says, and ``make_client`` is checked through ``.open()``;
 - leave no file at a download target when it fails, and never a temporary file next to one;
 - leave existing files and the files it uploaded untouched.
 
