@@ -98,6 +98,10 @@ class CvatErrorBase(msgspec.Struct, frozen=True, kw_only=True):
 class InvalidInput(CvatErrorBase, frozen=True, kw_only=True):
     """The caller's input was rejected before anything was sent.
 
+    (One call checks its input against the server first: ``remove_annotations`` with ``ids``
+    reads the annotations, and ids that are not there are ``InvalidInput`` with nothing
+    changed.)
+
     ``field`` names the offending field as a path (``"labels[0].name"``) when there is one.
     """
 

@@ -54,6 +54,7 @@ from cvatfn.errors import CvatError, InvalidInput
 from cvatfn.models import AttributeVal, LabeledShape, ShapeType
 
 __all__ = [
+    "MAX_PIXELS",
     "Bitmap",
     "Mask",
     "decode",
@@ -64,6 +65,10 @@ __all__ = [
     "to_points",
     "to_shape",
 ]
+
+MAX_PIXELS = 2**26
+"""The largest box (or image) these helpers expand into booleans, 67 million pixels: more
+would take gigabytes as Python objects, so it is refused as ``InvalidInput`` instead."""
 
 Bitmap: TypeAlias = tuple[tuple[bool, ...], ...]
 """A decoded bitmap: rows of booleans, top to bottom."""
@@ -358,6 +363,12 @@ def decode(points: Sequence[float], /) -> Result[Mask, CvatError]:
             "points",
         )
     width, height = right - left + 1, bottom - top + 1
+    if width * height > MAX_PIXELS:
+        return _invalid(
+            f"the box {left}, {top}, {right}, {bottom} has {width * height} pixels, more than "
+            f"MAX_PIXELS ({MAX_PIXELS})",
+            "points",
+        )
     if sum(runs) != width * height:
         return _invalid(
             f"the runs cover {sum(runs)} pixels but the box {left}, {top}, {right}, {bottom} "
@@ -392,6 +403,12 @@ def to_bitmap(mask: Mask, /, *, image_width: int, image_height: int) -> Result[B
     for name, size in (("image_width", image_width), ("image_height", image_height)):
         if not _is_int(size) or size <= 0:
             return _invalid(f"{name} must be a positive int, not {size!r}", name)
+    if image_width * image_height > MAX_PIXELS:
+        return _invalid(
+            f"an image of {image_width} x {image_height} pixels is more than MAX_PIXELS "
+            f"({MAX_PIXELS})",
+            "image_width",
+        )
     if mask.right >= image_width:
         return _invalid(
             f"the mask reaches column {mask.right}, outside an image {image_width} wide",

@@ -292,3 +292,14 @@ def test_agrees_with_cvat_sdk_masks() -> None:
         ).unwrap()
         expected = sdk.decode_mask(points, image_width=width, image_height=height)
         assert decoded == tuple(tuple(bool(v) for v in row) for row in expected.tolist())
+
+
+def test_boxes_and_images_beyond_max_pixels_are_refused_not_expanded() -> None:
+    from cvatfn import masks
+
+    huge = masks.decode([masks.MAX_PIXELS + 1, 0, 0, masks.MAX_PIXELS, 0])
+    assert huge.failure().field == "points" and "MAX_PIXELS" in huge.failure().message
+    mask = masks.decode([0, 1, 0, 0, 0, 0]).unwrap()  # no unset pixel, then one set
+    wide = masks.to_bitmap(mask, image_width=2**20, image_height=2**20)
+    assert wide.failure().field == "image_width"
+    assert masks.to_bitmap(mask, image_width=1, image_height=1).unwrap() == ((True,),)
