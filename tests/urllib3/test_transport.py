@@ -417,8 +417,16 @@ class RawServer:
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.behaviour = behaviour
         self.received: list[bytes] = []
+        self._recorded = threading.Condition()
         self.thread = threading.Thread(target=self._run, daemon=True)
         self.thread.start()
+
+    def first(self) -> bytes:
+        """What the first connection received, once its behaviour has finished (the client
+        may see a reset before the server's thread has recorded anything)."""
+        with self._recorded:
+            self._recorded.wait_for(lambda: bool(self.received), timeout=10)
+        return self.received[0]
 
     @property
     def address(self) -> str:
@@ -432,10 +440,13 @@ class RawServer:
                 return
             conn.settimeout(5)
             try:
-                self.received.append(self.behaviour(conn))
+                got = self.behaviour(conn)
             except OSError:
-                self.received.append(b"")
+                got = b""
                 conn.close()
+            with self._recorded:
+                self.received.append(got)
+                self._recorded.notify_all()
 
     def close(self) -> None:
         self.listener.close()
@@ -483,7 +494,7 @@ def test_reset_after_the_request_was_read_is_protocol(
     with Urllib3Transport(connect_timeout=2.0, read_timeout=2.0) as t:
         err = _error(t, HttpRequest(method, f"http://{server.address}/api/tasks", body=b"{}"))
     assert err.kind == "protocol"
-    assert server.received[0].startswith(f"{method} /api/tasks HTTP/1.1".encode())
+    assert server.first().startswith(f"{method} /api/tasks HTTP/1.1".encode())
 
 
 def test_reset_after_a_tls_request_was_read_is_protocol(
@@ -501,7 +512,7 @@ def test_reset_after_a_tls_request_was_read_is_protocol(
     with Urllib3Transport(ca_certs=str(certificate[0]), connect_timeout=2.0) as t:
         err = _error(t, HttpRequest("POST", f"https://{server.address}/api/tasks", body=b"{}"))
     assert err.kind == "protocol"
-    assert server.received[0].startswith(b"POST /api/tasks HTTP/1.1")
+    assert server.first().startswith(b"POST /api/tasks HTTP/1.1")
 
 
 def _reset_during_handshake(conn: socket.socket) -> bytes:
@@ -518,7 +529,7 @@ def test_reset_during_the_tls_handshake_is_tls_handshake(
         err = _error(t, HttpRequest("POST", f"https://{server.address}/api/tasks", body=b"{}"))
     assert err.kind == "tls_handshake"
     assert "reset" in err.message.lower()
-    assert server.received[0][:1] == b"\x16"  # a TLS handshake record, not the request
+    assert server.first()[:1] == b"\x16"  # a TLS handshake record, not the request
 
 
 def test_reset_during_the_tls_handshake_with_a_borrowed_pool_is_protocol(
