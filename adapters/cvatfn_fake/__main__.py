@@ -5,6 +5,7 @@ Usage::
     python -m cvatfn_fake --host 127.0.0.1 --port 0 --admin root:secret --user alice:pw
     python -m cvatfn_fake --share-root ./share --log-limit 0
     python -m cvatfn_fake --polls-before-finish 2 --fail-next-request "disk full"
+    python -m cvatfn_fake --seed-tasks 5000
     python -m cvatfn_fake --fault-rate 0.2 --fault-seed 7 --fault-statuses 502,503,429 \
         --fault-retry-after 1 --fault-drops --latency 0.05
 
@@ -83,6 +84,14 @@ def main(argv: list[str] | None = None) -> int:
         help="the next background request fails with MESSAGE (repeatable, in order; "
         "FakeServer.fail_next_requests)",
     )
+    parser.add_argument(
+        "--seed-tasks",
+        type=int,
+        default=0,
+        metavar="N",
+        help="start with N tasks without data, named 'task 1'..'task N', owned by admin "
+        "(FakeServer.seed_tasks)",
+    )
     faults = parser.add_argument_group(
         "fault injection", "random faults from a seeded plan (FakeServer.faults.plan)"
     )
@@ -141,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.polls_before_finish < 0:
         parser.error("--polls-before-finish must be >= 0")
+    if args.seed_tasks < 0:
+        parser.error("--seed-tasks must be >= 0")
     try:
         plan = FaultPlan(
             rate=args.fault_rate,
@@ -162,6 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             server.add_user(name, password, superuser=True)
     for name, password in args.user:
         server.add_user(name, password)
+    server.seed_tasks(args.seed_tasks)
     server.configure_requests(polls_before_finish=args.polls_before_finish)
     for message in args.fail_next_request:
         server.fail_next_requests(message)

@@ -16,6 +16,7 @@ import json
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, quote, unquote_to_bytes, urlsplit
 
@@ -31,9 +32,18 @@ CVAT_MEDIA_TYPE = "application/vnd.cvat+json"
 
 
 def isodate(timestamp: float | None) -> str | None:
-    """Format a POSIX timestamp like DRF's ``DateTimeField`` (``...Z``)."""
-    if timestamp is None:
-        return None
+    """Format a POSIX timestamp like DRF's ``DateTimeField`` (``...Z``).
+
+    Examples:
+        >>> isodate(1767225600.0), isodate(1767225600.25), isodate(None)
+        ('2026-01-01T00:00:00Z', '2026-01-01T00:00:00.250000Z', None)
+    """
+    return None if timestamp is None else _isodate(timestamp)
+
+
+@lru_cache(maxsize=4096)
+def _isodate(timestamp: float) -> str:
+    # A list shows the same few dates many times (a virtual clock stands still).
     text = datetime.fromtimestamp(timestamp, UTC).isoformat()
     return text[:-6] + "Z" if text.endswith("+00:00") else text
 

@@ -35,7 +35,7 @@ organization rules apply only when it is the parent's organization.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -294,6 +294,25 @@ def visible_task(srv: FakeServer, user: User, scope: OrgScope, task: Task) -> bo
     ):
         return True
     return any(_task_rel(srv, task, user))
+
+
+def visible_tasks(
+    srv: FakeServer, user: User, scope: OrgScope, tasks: Iterable[Task]
+) -> list[Task]:
+    """The ``tasks`` :func:`visible_task` keeps, in order; what does not depend on the task
+    (the workspace, the user's privilege and role) is decided once."""
+    if scope.specified:
+        org_id = scope.org.id if scope.org is not None else None
+        kept = [task for task in tasks if task.org_id == org_id]
+    else:
+        kept = list(tasks)
+    if user.is_superuser or (
+        scope.org is not None
+        and has_priv(user, "user")
+        and has_role(srv, scope.org.id, user, "maintainer")
+    ):
+        return kept
+    return [task for task in kept if any(_task_rel(srv, task, user))]
 
 
 # ------------------------------------------------------------------------------- jobs

@@ -168,13 +168,28 @@ def task_jobs(srv: FakeServer, task_id: int) -> list[Job]:
     return sorted((j for j in srv.state.jobs.values() if j.task_id == task_id), key=lambda j: j.id)
 
 
-def job_summary(ctx: Ctx, task: Task) -> dict[str, Any]:
-    jobs = task_jobs(ctx.server, task.id)
+def jobs_by_task(srv: FakeServer) -> dict[int, list[Job]]:
+    """Every task's jobs (by id), from one pass over the jobs: :func:`task_jobs` of each."""
+    index: dict[int, list[Job]] = {}
+    for job in srv.state.jobs.values():
+        index.setdefault(job.task_id, []).append(job)
+    for jobs in index.values():
+        jobs.sort(key=lambda j: j.id)
+    return index
+
+
+def job_summary(ctx: Ctx, task: Task, jobs: list[Job] | None = None) -> dict[str, Any]:
+    """The ``jobs`` summary of a task; ``jobs``, when given, are :func:`task_jobs` of it."""
+    if jobs is None:
+        jobs = task_jobs(ctx.server, task.id)
+    url = f"{ctx.base}/api/jobs?task_id={task.id}"
+    if not jobs:
+        return {"count": 0, "completed": 0, "validation": 0, "url": url}
     return {
         "count": len(jobs),
         "completed": sum(1 for j in jobs if j.stage == "acceptance" and j.state == "completed"),
         "validation": sum(1 for j in jobs if j.stage == "validation"),
-        "url": absolute(ctx, "/api/jobs", {"task_id": task.id}),
+        "url": url,
     }
 
 

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
@@ -227,7 +227,13 @@ def _sort_key(v: Any) -> tuple[int, Any]:
     return (1, 0) if v is None else (0, v)
 
 
-def _sort(ctx: Ctx, spec: ListSpec, items: list[T], value: Callable[[T, str], Any]) -> list[T]:
+def _sort(
+    ctx: Ctx,
+    spec: ListSpec,
+    items: list[T],
+    value: Callable[[T, str], Any],
+    getters: Mapping[str, Callable[[T], Any]],
+) -> list[T]:
     raw = ctx.q("sort")
     terms: list[str] = []
     if raw:
@@ -239,7 +245,16 @@ def _sort(ctx: Ctx, spec: ListSpec, items: list[T], value: Callable[[T, str], An
     result = list(items)
     for term in reversed(terms):
         name, reverse = term.lstrip("-"), term.startswith("-")
-        result.sort(key=lambda item: _sort_key(value(item, name)), reverse=reverse)
+        getter = getters.get(name)
+        if getter is not None:  # never None: no ``_sort_key``
+            result.sort(key=getter, reverse=reverse)
+            continue
+        keys = [value(item, name) for item in result]
+        if None in keys:  # missing values sort last (after the reversal, too)
+            keys = [_sort_key(key) for key in keys]
+        # A stable sort of the positions by key is the stable sort of the items by key.
+        order = sorted(range(len(result)), key=keys.__getitem__, reverse=reverse)
+        result = [result[index] for index in order]
     return result
 
 
@@ -267,9 +282,18 @@ def _with_page(url: str, page: int | None) -> str:
 
 
 def filter_items(
-    ctx: Ctx, spec: ListSpec, items: Sequence[T], value: Callable[[T, str], Any]
+    ctx: Ctx,
+    spec: ListSpec,
+    items: Sequence[T],
+    value: Callable[[T, str], Any],
+    getters: Mapping[str, Callable[[T], Any]] | None = None,
 ) -> list[T]:
-    """Apply the equality filters, ``search``, ``filter`` and ``sort`` to ``items``."""
+    """Apply the equality filters, ``search``, ``filter`` and ``sort`` to ``items``.
+
+    ``getters`` may give, for fields that are never ``None``, a one-argument function
+    returning what ``value(item, field)`` does (an :func:`operator.attrgetter`, say): sorting
+    uses it.
+    """
     result = _simple_filter(ctx, spec, list(items), value)
     result = _search(ctx, spec, result, value)
     raw = ctx.q("filter")
@@ -286,7 +310,7 @@ def filter_items(
             raise _invalid("filter shouldn't be empty")
         checker = _Filter(spec, value)
         result = [item for item in result if checker.check(rules, item)]
-    return _sort(ctx, spec, result, value)
+    return _sort(ctx, spec, result, value, getters or {})
 
 
 def paginate(
@@ -295,9 +319,11 @@ def paginate(
     items: Sequence[T],
     value: Callable[[T, str], Any],
     serialize: Callable[[T], Any],
+    getters: Mapping[str, Callable[[T], Any]] | None = None,
 ) -> HttpResponse:
-    """Filter, sort and page ``items``; render DRF's ``{count, next, previous, results}``."""
-    result = filter_items(ctx, spec, items, value)
+    """Filter, sort and page ``items``; render DRF's ``{count, next, previous, results}``
+    (``getters``: see :func:`filter_items`)."""
+    result = filter_items(ctx, spec, items, value, getters)
     size = _page_size(ctx)
     count = len(result)
     pages = max(1, math.ceil(count / size))

@@ -25,6 +25,8 @@ The bytes of every frame are kept (as immutable ``bytes``) for later frame/chunk
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from operator import attrgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -42,16 +44,16 @@ from ._iam import (
     check_list_scope,
     check_user_refs,
     request_org,
-    visible_task,
+    visible_tasks,
 )
 from ._images import UnreadableImage, image_info, media_kind
-from ._jobs import create_jobs, job_summary
+from ._jobs import create_jobs, job_summary, jobs_by_task
 from ._labels import create_labels, delete_label, labels_of, update_labels, validate_labels
 from ._listing import ListSpec, paginate
 from ._projects import check_user_id, read_storage, storage_json
 from ._requests import WorkFailed, enqueue, is_active, register_work
 from ._router import UPLOAD_ID
-from ._state import BackgroundRequest, Frame, Project, Task, TaskData
+from ._state import BackgroundRequest, Frame, Job, Project, Task, TaskData
 from ._uploads import append_files, init_tus, tus_chunk
 from ._validation import apply_validation_params, check_validation_params
 
@@ -126,7 +128,8 @@ def _username(srv: FakeServer, user_id: int | None) -> str | None:
     return user.username if user is not None else None
 
 
-def task_json(ctx: Ctx, task: Task) -> dict[str, Any]:
+def task_json(ctx: Ctx, task: Task, jobs: list[Job] | None = None) -> dict[str, Any]:
+    """CVAT's ``TaskRead`` of ``task``; ``jobs``, when given, are its jobs (by id)."""
     srv = ctx.server
     project = srv.state.projects.get(task.project_id) if task.project_id is not None else None
     data = task.data
@@ -165,8 +168,8 @@ def task_json(ctx: Ctx, task: Task) -> dict[str, Any]:
             "organization": task.org_id,
             "target_storage": storage_json(task.target_storage),
             "source_storage": storage_json(task.source_storage),
-            "jobs": job_summary(ctx, task),
-            "labels": {"url": absolute(ctx, "/api/labels", {"task_id": task.id})},
+            "jobs": job_summary(ctx, task, jobs),
+            "labels": {"url": f"{ctx.base}/api/labels?task_id={task.id}"},
             "assignee_updated_date": isodate(task.assignee_updated),
             "validation_mode": data.validation_mode if data is not None else None,
             "media_type": "image",
@@ -197,13 +200,28 @@ def _value(srv: FakeServer, task: Task, name: str) -> Any:
 
 
 # -------------------------------------------------------------------------- endpoints
+_GETTERS: dict[str, Callable[[Task], Any]] = {
+    **{name: attrgetter(name) for name in ("id", "name", "mode", "status", "subset", "dimension")},
+    "tracker_link": attrgetter("bug_tracker"),
+    "created_date": attrgetter("created"),
+    "updated_date": attrgetter("updated"),
+}
+"""What :func:`_value` reads, for the fields that are attributes of a task and never None."""
+
+
 def list_tasks(srv: FakeServer, ctx: Ctx) -> HttpResponse:
     user = require_user(ctx)
     scope = request_org(ctx)
     check_list_scope(ctx, user, scope)
-    items = [t for t in srv.state.tasks.values() if visible_task(srv, user, scope, t)]
+    items = visible_tasks(srv, user, scope, srv.state.tasks.values())
+    jobs = jobs_by_task(srv)
     return paginate(
-        ctx, TASK_LIST, items, lambda t, n: _value(srv, t, n), lambda t: task_json(ctx, t)
+        ctx,
+        TASK_LIST,
+        items,
+        lambda t, n: _value(srv, t, n),
+        lambda t: task_json(ctx, t, jobs.get(t.id, [])),
+        _GETTERS,
     )
 
 
