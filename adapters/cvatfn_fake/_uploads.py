@@ -15,7 +15,9 @@ Theory of operation
 * no upload header at all is a one-request upload, handled like ``Upload-Finish``.
 
 Uploaded bytes are kept per task in ``TaskData.uploaded`` (name -> bytes, in arrival order,
-which is the order the ``predefined`` sorting method uses).
+which is the order the ``predefined`` sorting method uses). A TUS upload's buffer grows chunk
+by chunk (chunks arrive in order: a ``PATCH`` at any other offset is a 409) and, once complete,
+becomes the file's entry without a copy, so a large file is allocated once, not three times.
 
 An injected TUS cut (``server.faults.cut_next_tus_patch``) stores only a prefix of a
 ``PATCH``'s chunk and advances the offset by as much; the answer then fails, and ``HEAD``
@@ -107,7 +109,7 @@ def init_tus(srv: FakeServer, ctx: Ctx, task: Task, data: TaskData) -> HttpRespo
             ctx, 413, text=f"File size exceeds max limit of {TUS_MAX_FILE_SIZE} bytes"
         )
     file_id = srv.random_uuid()
-    srv.state.uploads[file_id] = TusUpload(file_id, task.id, filename, length, bytearray(length))
+    srv.state.uploads[file_id] = TusUpload(file_id, task.id, filename, length, bytearray())
     location = urljoin(ctx.base + ctx.raw_path, file_id)
     return tus_response(ctx, 201, (("Location", location), ("Upload-Filename", filename)))
 
@@ -153,7 +155,8 @@ def tus_chunk(srv: FakeServer, ctx: Ctx, task: Task, file_id: str) -> HttpRespon
         data = task.data
         assert data is not None
         filename = _rename(data, upload.filename)
-        data.uploaded[filename] = upload.buffer[: upload.length]
+        del upload.buffer[upload.length :]  # a last chunk may run past the declared length
+        data.uploaded[filename] = upload.buffer
         del srv.state.uploads[file_id]
     return tus_response(
         ctx, 204, (("Upload-Offset", str(upload.offset)), ("Upload-Filename", filename))
@@ -200,7 +203,7 @@ def init_tus_file(srv: FakeServer, ctx: Ctx, scope: str, owner_id: int) -> HttpR
     filename = _metadata(ctx.header("upload-metadata")).get("filename", "")
     file_id = srv.random_uuid()
     srv.state.uploads[file_id] = TusUpload(
-        file_id, 0, filename, length, bytearray(length), scope=scope, owner_id=owner_id
+        file_id, 0, filename, length, bytearray(), scope=scope, owner_id=owner_id
     )
     location = ctx.base + ctx.raw_path.rstrip("/") + "/" + file_id
     return tus_response(ctx, 201, (("Location", location), ("Upload-Filename", file_id)))
