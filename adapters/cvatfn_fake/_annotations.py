@@ -445,6 +445,7 @@ class _Schema:
         self.labels: dict[int, Label] = {
             label.id: label for label in labels_of(srv, parent, top_level=False)
         }
+        self._defaults: dict[tuple[int, str], list[JsonDict]] = {}
 
     def check_label(self, label_id: int) -> None:
         if label_id not in self.labels:
@@ -462,14 +463,23 @@ class _Schema:
                 raise invalid(f"spec_id `{value['spec_id']}` is invalid")
 
     def defaults(self, label_id: int, kind: str) -> list[JsonDict]:
+        """The default values of the label's ``kind`` attributes (computed once per label and
+        kind: the list is shared, and is only read)."""
+        found = self._defaults.get((label_id, kind))
+        if found is not None:
+            return found
         label = self.labels.get(label_id)
-        if label is None:
-            return []
-        return [
-            {"spec_id": attr.id, "value": attr.default_value}
-            for attr in label.attributes
-            if kind == "all" or attr.mutable == (kind == "mutable")
-        ]
+        found = (
+            []
+            if label is None
+            else [
+                {"spec_id": attr.id, "value": attr.default_value}
+                for attr in label.attributes
+                if kind == "all" or attr.mutable == (kind == "mutable")
+            ]
+        )
+        self._defaults[(label_id, kind)] = found
+        return found
 
 
 def _validate(schema: _Schema, data: JsonDict) -> None:
@@ -720,8 +730,9 @@ def _atomic(srv: FakeServer, jobs: list[Job], write: Callable[[], JsonDict]) -> 
 def _attributes(values: list[JsonDict], defaults: list[JsonDict]) -> list[JsonDict]:
     """CVAT's ``_extend_attributes``: the stored values, then defaults for missing specs."""
     result = [{"spec_id": v["spec_id"], "value": v["value"]} for v in values]
-    present = {v["spec_id"] for v in values}
-    result.extend(dict(d) for d in defaults if d["spec_id"] not in present)
+    if defaults:
+        present = {v["spec_id"] for v in values}
+        result.extend(dict(d) for d in defaults if d["spec_id"] not in present)
     return result
 
 

@@ -224,13 +224,17 @@ def _accepts(accept: str | None) -> str | None:
     return None
 
 
+_JSON = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+"""``json.dumps(data, ensure_ascii=False, separators=(",", ":"))``, built once."""
+
+
 def render(ctx: Ctx, status: int, data: Any, headers: Headers = ()) -> HttpResponse:
     """Render ``data`` as CVAT's compact JSON (``None`` -> empty body)."""
     media = _accepts(ctx.header("accept")) or CVAT_MEDIA_TYPE
     extra = tuple(("Set-Cookie", c) for c in ctx.set_cookies)
     if data is None:
         return HttpResponse(status, (*headers, *extra), b"")
-    body = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = _JSON.encode(data).encode("utf-8")
     return HttpResponse(
         status,
         (("Content-Type", media), ("Vary", "Accept, Origin"), *headers, *extra),

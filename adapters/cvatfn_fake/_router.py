@@ -5,8 +5,14 @@ Theory of operation
 Each resource module registers its routes with :meth:`Router.add`: an HTTP method, a path
 regular expression (without the trailing slash; CVAT's router accepts both forms, so the
 table does too) and a handler ``handler(server, ctx, **path_params) -> HttpResponse``.
-:meth:`Router.resolve` finds the handler for a request. A path that matches some route but
-not with this method is DRF's 405; a path no route matches is Django's 404 page.
+:meth:`Router.resolve` finds the handler for a request: the first route, in the order they
+were added, whose pattern matches the path and whose method is the request's. A path that
+matches some route but not with this method is DRF's 405; a path no route matches is Django's
+404 page.
+
+Routes are tried by the first segment after ``/api/``: a pattern that starts with a literal
+``/api/<segment>/`` can only match paths with that segment, so only those routes, and the
+routes whose pattern has no such prefix, are tried, still in the order they were added.
 """
 
 from __future__ import annotations
@@ -72,15 +78,30 @@ class Router:
 
     def __init__(self) -> None:
         self._routes: list[Route] = []
+        self._by_segment: dict[str, list[Route]] = {}
+        self._unkeyed: list[Route] = []
 
     def add(self, method: str, path: str, handler: Handler, *, auth: AuthMode = "required") -> None:
         """Register ``handler`` for ``method`` on paths matching ``path`` (slash optional)."""
-        self._routes.append(Route(method, re.compile(f"^{path}/?$"), handler, auth))
+        route = Route(method, re.compile(f"^{path}/?$"), handler, auth)
+        self._routes.append(route)
+        key = _pattern_segment(route.pattern.pattern)
+        if key is None:
+            self._unkeyed.append(route)
+            for routes in self._by_segment.values():
+                routes.append(route)
+        else:
+            if key not in self._by_segment:
+                self._by_segment[key] = list(self._unkeyed)
+            self._by_segment[key].append(route)
 
     def resolve(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         """The route and path parameters for a request, or :class:`NoRoute`."""
         allowed: list[str] = []
-        for route in self._routes:
+        candidates = self._unkeyed
+        if path.startswith("/api/"):
+            candidates = self._by_segment.get(path[5:].partition("/")[0], self._unkeyed)
+        for route in candidates:
             match = route.pattern.match(path)
             if match is None:
                 continue
@@ -89,6 +110,25 @@ class Router:
             if route.method not in allowed:
                 allowed.append(route.method)
         raise NoRoute(tuple(allowed))
+
+
+_KEYED = re.compile(r"\^/api/([A-Za-z0-9_-]+)/(?:\?\$$|(?![?*+{]))")
+
+
+def _pattern_segment(pattern: str) -> str | None:
+    r"""The path segment after ``/api/`` every match of ``pattern`` has, when the pattern
+    starts with it literally (and has no alternation that could escape it).
+
+    Examples:
+        >>> _pattern_segment(r"^/api/tasks/(?P<id>\d+)/?$"), _pattern_segment(r"^/api/tasks/?$")
+        ('tasks', 'tasks')
+        >>> _pattern_segment(r"^/api/(?P<kind>tasks|jobs)/?$") is None
+        True
+        >>> _pattern_segment(r"^/api/task/?s/?$") is None
+        True
+    """
+    match = _KEYED.match(pattern)
+    return match.group(1) if match is not None and "|" not in pattern else None
 
 
 def call(route: Route, srv: FakeServer, ctx: Ctx, params: dict[str, str]) -> HttpResponse:
