@@ -43,6 +43,7 @@ its lock, so slow answers overlap; for a wrapper inside the front's lock, one at
 
 from __future__ import annotations
 
+import math
 import ssl
 import threading
 import time
@@ -60,6 +61,10 @@ from ._server import FakeServer
 
 __all__ = ["ServerHandle", "serve"]
 
+_ONE_WRITE = 1 << 16
+"""Bodies up to this many bytes leave with the head, in one write (one segment, one system
+call); larger ones are written after it, so that they are not copied."""
+
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -69,15 +74,22 @@ class _Handler(BaseHTTPRequestHandler):
     scheme: str = "http"
     server_version = "cvatfn_fake"
     sys_version = ""
-    # Headers and body leave in two writes; with Nagle's algorithm the body would wait for the
-    # client's delayed ACK of the headers (~40 ms per response on Linux loopback).
+    # A large body leaves in a write of its own, after the head; with Nagle's algorithm it
+    # would wait for the client's delayed ACK of the head (~40 ms per response on loopback).
     disable_nagle_algorithm = True
+    _date: tuple[float, str] = (math.nan, "")
+    """The last ``Date`` written, by timestamp (a virtual clock gives the same one often)."""
 
     def version_string(self) -> str:
         return self.server_version
 
     def date_time_string(self, timestamp: float | None = None) -> str:
-        return super().date_time_string(self.clock() if timestamp is None else timestamp)
+        moment = self.clock() if timestamp is None else timestamp
+        last, text = self._date
+        if last != moment:
+            text = super().date_time_string(moment)
+            type(self)._date = (moment, text)
+        return text
 
     def log_message(self, format: str, *args: object) -> None:
         return
@@ -119,30 +131,45 @@ class _Handler(BaseHTTPRequestHandler):
             self._drop(answer)
             return
         response = answer
-        self._write_head(response)
-        if self.command != "HEAD" and response.body:
-            self.wfile.write(response.body)
+        self._write(response, b"" if self.command == "HEAD" else response.body)
 
     def _drop(self, dropped: Dropped) -> None:
         """An injected drop: the head and the part of the body that got through (or nothing
         at all), then the connection closes."""
         self.close_connection = True
         if dropped.response is not None:
-            self._write_head(dropped.response)
-            self.wfile.write(dropped.delivered)
+            self._write(dropped.response, dropped.delivered)
         self.wfile.flush()
 
-    def _write_head(self, response: HttpResponse) -> None:
-        self.send_response(response.status)
+    def _write(self, response: HttpResponse, body: bytes) -> None:
+        """Send the head of ``response``, then ``body``: in one write unless it is large."""
+        head = self._head(response)
+        if len(body) <= _ONE_WRITE:
+            self.wfile.write(head + body)
+        else:
+            self.wfile.write(head)
+            self.wfile.write(body)
+
+    def _head(self, response: HttpResponse) -> bytes:
+        """The status line and headers ``send_response``, ``send_header`` and ``end_headers``
+        would write (nothing at all to an HTTP/0.9 request)."""
+        self.log_request(response.status)
+        if self.request_version == "HTTP/0.9":
+            return b""
         # A HEAD answer has no body to measure: it keeps the GET's length the app declared.
         declared = response.header("content-length") if self.command == "HEAD" else None
         length = declared or str(len(response.body))
+        phrase = self.responses[response.status][0] if response.status in self.responses else ""
+        lines = [
+            f"{self.protocol_version} {response.status} {phrase}\r\n",
+            f"Server: {self.version_string()}\r\nDate: {self.date_time_string()}\r\n",
+        ]
         for name, value in response.headers:
             if name.lower() in ("content-length", "connection", "transfer-encoding"):
                 continue
-            self.send_header(name, value)
-        self.send_header("Content-Length", length)
-        self.end_headers()
+            lines.append(f"{name}: {value}\r\n")
+        lines.append(f"Content-Length: {length}\r\n\r\n")
+        return "".join(lines).encode("latin-1", "strict")
 
     def _handle(self, request: HttpRequest) -> HttpResponse | Dropped:
         try:
