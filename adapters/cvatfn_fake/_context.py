@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, cast
@@ -175,6 +175,28 @@ def _parse_cookies(values: tuple[str, ...]) -> dict[str, str]:
 _DISPOSITION = re.compile(r'(\w+)="((?:[^"\\]|\\.)*)"|(\w+)=([^;\s]+)')
 
 
+def _parts(body: bytes, boundary: bytes) -> Iterator[tuple[bytes, bytes]]:
+    """The head and content of each part between ``boundary`` lines, up to the closing one.
+
+    The parts are found by position, and only their heads and contents are copied out of the
+    body (a large upload is not copied several times over).
+    """
+    found = body.find(boundary)
+    while found >= 0:
+        start = found + len(boundary)
+        found = body.find(boundary, start)
+        end = len(body) if found < 0 else found
+        if body.startswith(b"--", start, end):  # the closing boundary
+            return
+        if body.startswith(b"\r\n", start, end):
+            start += 2
+        blank = body.find(b"\r\n\r\n", start, end)
+        if blank < 0:  # no head: not a part
+            continue
+        content_end = end - 2 if body.endswith(b"\r\n", blank + 4, end) else end
+        yield body[start:blank], body[blank + 4 : content_end]
+
+
 def _parse_multipart(
     content_type: str, body: bytes
 ) -> tuple[dict[str, list[str]], list[UploadedFile]]:
@@ -184,15 +206,7 @@ def _parse_multipart(
     boundary = b"--" + match.group(1).encode("latin-1")
     fields: dict[str, list[str]] = {}
     files: list[UploadedFile] = []
-    for raw_part in body.split(boundary)[1:]:
-        if raw_part.startswith(b"--"):
-            break
-        part = raw_part[2:] if raw_part.startswith(b"\r\n") else raw_part
-        head, sep, content = part.partition(b"\r\n\r\n")
-        if not sep:
-            continue
-        if content.endswith(b"\r\n"):
-            content = content[:-2]
+    for head, content in _parts(body, boundary):
         params: dict[str, str] = {}
         for line in head.decode("utf-8", "replace").split("\r\n"):
             name, _, value = line.partition(":")
