@@ -5,8 +5,8 @@ server answering canned bytes, the floor under any server built on it.
 ``{"status": int, "headers": [[name, value], ...], "body": base64}``. Every ``GET`` of a known
 target gets that answer, on a keep-alive HTTP/1.1 connection, from a
 :class:`http.server.ThreadingHTTPServer` set up as ``cvatfn_fake``'s HTTP front sets up its own
-(``TCP_NODELAY``, no logging); anything else is a 404. Prints ``listening on http://HOST:PORT``
-once bound, then serves until terminated.
+(``TCP_NODELAY``, no logging, the head and the body in one write); anything else is a 404.
+Prints ``listening on http://HOST:PORT`` once bound, then serves until terminated.
 """
 
 from __future__ import annotations
@@ -32,8 +32,9 @@ class _Canned(BaseHTTPRequestHandler):
         for name, value in headers:
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        # The head and the body in one write (one system call), as cvatfn_fake sends them.
+        self._headers_buffer.append(b"\r\n" + body)  # type: ignore[attr-defined]
+        self.flush_headers()
 
 
 def main(argv: list[str]) -> int:

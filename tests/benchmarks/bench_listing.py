@@ -84,7 +84,7 @@ def _cvatfn_session(url: str) -> Generator[tuple[cvatfn.Session, CountingTranspo
 
 
 def _official_client(url: str) -> Any:
-    from cvat_sdk import make_client
+    from cvat_sdk import make_client  # type: ignore[import-untyped]
 
     parts = urlsplit(url)
     return make_client(f"{parts.scheme}://{parts.hostname}", port=parts.port, credentials=ADMIN)
