@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any, cast
 from cvatfn.http import HttpResponse
 
 from ._auth import require_user
-from ._context import Ctx, absolute, isodate, render, user_ref
+from ._context import Ctx, isodate, render, user_ref
 from ._errors import ApiError, detail, invalid, not_found, permission_denied
 from ._fields import Fields, as_list, merge_nested, present
 from ._iam import (
@@ -130,19 +130,17 @@ def _username(srv: FakeServer, user_id: int | None) -> str | None:
 
 def task_json(ctx: Ctx, task: Task, jobs: list[Job] | None = None) -> dict[str, Any]:
     """CVAT's ``TaskRead`` of ``task``; ``jobs``, when given, are its jobs (by id)."""
-    srv = ctx.server
-    project = srv.state.projects.get(task.project_id) if task.project_id is not None else None
+    state = ctx.server.state
+    project = state.projects.get(task.project_id) if task.project_id is not None else None
     data = task.data
     result: dict[str, Any] = {
-        "url": absolute(ctx, f"/api/tasks/{task.id}"),
+        "url": f"{ctx.base}/api/tasks/{task.id}",
         "id": task.id,
         "name": task.name,
         "project_id": task.project_id,
         "mode": task.mode,
-        "owner": user_ref(ctx, srv.state.users.get(task.owner_id) if task.owner_id else None),
-        "assignee": user_ref(
-            ctx, srv.state.users.get(task.assignee_id) if task.assignee_id else None
-        ),
+        "owner": user_ref(ctx, state.users.get(task.owner_id) if task.owner_id else None),
+        "assignee": user_ref(ctx, state.users.get(task.assignee_id) if task.assignee_id else None),
         "bug_tracker": task.bug_tracker,
         "created_date": isodate(task.created),
         "updated_date": isodate(task.updated),
@@ -155,28 +153,24 @@ def task_json(ctx: Ctx, task: Task, jobs: list[Job] | None = None) -> dict[str, 
         result["data_original_chunk_type"] = data.original_chunk_type
         result["data_compressed_chunk_type"] = data.compressed_chunk_type
         result["data_cloud_storage_id"] = data.cloud_storage_id
-    result["guide_id"] = task.guide_id
-    if data is not None:
+        result["guide_id"] = task.guide_id
         result["size"] = data.size
         result["image_quality"] = data.image_quality
         result["data"] = data.id
-    result.update(
-        {
-            "dimension": task.dimension,
-            "subset": task.subset,
-            "organization_id": task.org_id,
-            "organization": task.org_id,
-            "target_storage": storage_json(task.target_storage),
-            "source_storage": storage_json(task.source_storage),
-            "jobs": job_summary(ctx, task, jobs),
-            "labels": {"url": f"{ctx.base}/api/labels?task_id={task.id}"},
-            "assignee_updated_date": isodate(task.assignee_updated),
-            "validation_mode": data.validation_mode if data is not None else None,
-            "media_type": "image",
-            "project_name": project.name if project is not None else None,
-            "initial_replicas": 0,
-        }
-    )
+    else:
+        result["guide_id"] = task.guide_id
+    result["dimension"] = task.dimension
+    result["subset"] = task.subset
+    result["organization_id"] = result["organization"] = task.org_id
+    result["target_storage"] = storage_json(task.target_storage)
+    result["source_storage"] = storage_json(task.source_storage)
+    result["jobs"] = job_summary(ctx, task, jobs)
+    result["labels"] = {"url": f"{ctx.base}/api/labels?task_id={task.id}"}
+    result["assignee_updated_date"] = isodate(task.assignee_updated)
+    result["validation_mode"] = data.validation_mode if data is not None else None
+    result["media_type"] = "image"
+    result["project_name"] = project.name if project is not None else None
+    result["initial_replicas"] = 0
     return result
 
 
