@@ -729,6 +729,8 @@ def _atomic(srv: FakeServer, jobs: list[Job], write: Callable[[], JsonDict]) -> 
 # ============================================================================ reading
 def _attributes(values: list[JsonDict], defaults: list[JsonDict]) -> list[JsonDict]:
     """CVAT's ``_extend_attributes``: the stored values, then defaults for missing specs."""
+    if not values and not defaults:
+        return []
     result = [{"spec_id": v["spec_id"], "value": v["value"]} for v in values]
     if defaults:
         present = {v["spec_id"] for v in values}
@@ -753,8 +755,15 @@ def _shape_view(schema: _Schema, shape: JsonDict, *, top: bool) -> JsonDict:
         "attributes": _attributes(shape["attributes"], schema.defaults(shape["label_id"], "all")),
     }
     if top:
-        elements = sorted(shape.get("elements", []), key=lambda e: (e["frame"], e["id"]))
-        result["elements"] = [_shape_view(schema, e, top=False) for e in elements]
+        elements = shape.get("elements")
+        result["elements"] = (
+            [
+                _shape_view(schema, e, top=False)
+                for e in sorted(elements, key=lambda e: (e["frame"], e["id"]))
+            ]
+            if elements
+            else []
+        )
     return result
 
 
