@@ -187,8 +187,9 @@ class TaskData:
     original_chunk_type: str = "imageset"
     frames: list[Frame] = field(default_factory=list[Frame])
     deleted_frames: list[int] = field(default_factory=list[int])
-    uploaded: dict[str, bytearray] = field(default_factory=dict[str, bytearray])
-    """Files received by Upload-Multiple or TUS, by name, in arrival order."""
+    uploaded: dict[str, bytes | bytearray] = field(default_factory=dict[str, bytes | bytearray])
+    """Files received by Upload-Multiple or TUS, by name, in arrival order (a part as it
+    arrived, a ``bytearray`` once more parts of the same name are appended to it)."""
     chunks_updated: float = 0.0
     validation_mode: str | None = None
     cloud_storage_id: int | None = None

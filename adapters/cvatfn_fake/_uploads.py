@@ -174,8 +174,16 @@ def append_files(ctx: Ctx, data: TaskData) -> HttpResponse | None:
         if not valid_name(client_name(file.filename)):
             return plain(ctx, 400, f"File name {file.filename} is not allowed")
     for file in files:
-        if file.field.startswith("client_files"):
-            data.uploaded.setdefault(client_name(file.filename), bytearray()).extend(file.content)
+        if not file.field.startswith("client_files"):
+            continue
+        name = client_name(file.filename)
+        stored = data.uploaded.get(name)
+        if stored is None:  # kept as it arrived: no copy
+            data.uploaded[name] = file.content
+            continue
+        if not isinstance(stored, bytearray):
+            stored = data.uploaded[name] = bytearray(stored)
+        stored.extend(file.content)  # CVAT appends a part to the file of the same name
     return None
 
 
