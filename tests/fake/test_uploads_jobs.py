@@ -6,7 +6,7 @@ from urllib.parse import quote
 
 from cvatfn_fake import FakeServer
 
-from .conftest import Api, image_bytes, make_task, request_path, upload_images
+from .conftest import Api, image_bytes, make_task, multipart, request_path, upload_images
 
 
 def _wait(api: Api, rq_id: str) -> dict[str, Any]:
@@ -129,6 +129,34 @@ def test_tus_upload(admin: Api) -> None:
         "has_related_context": False,
     }
     assert meta_reply["image_quality"] == 50
+
+
+def test_multipart_parts_of_one_name_are_appended(admin: Api) -> None:
+    """CVAT appends each ``client_files`` part to the file of its name, across requests too."""
+    task = make_task(admin, labels=["a"])
+    path = f"/api/tasks/{task['id']}/data/"
+    whole, other = image_bytes((40, 30)), image_bytes((8, 6))
+    pieces = [whole[:50], whole[50:300], whole[300:]]
+    assert admin.call("POST", path, headers=(("Upload-Start", ""),)).status == 202
+    batches = [
+        [("client_files[0]", "split.png", pieces[0]), ("client_files[1]", "other.png", other)],
+        [("client_files[0]", "split.png", pieces[1]), ("client_files[1]", "split.png", pieces[2])],
+    ]
+    for batch in batches:
+        body, ctype = multipart({"image_quality": "70"}, batch)
+        reply = admin.call(
+            "POST", path, body=body, headers=(("Upload-Multiple", ""), ("Content-Type", ctype))
+        )
+        assert reply.status == 200
+    finish = admin.post(path, {"image_quality": 70}, headers=(("Upload-Finish", ""),))
+    assert _wait(admin, finish.data["rq_id"])["status"] == "finished"
+    frames = admin.get(f"/api/tasks/{task['id']}/data/meta").data["frames"]
+    assert [(f["name"], f["width"], f["height"]) for f in frames] == [
+        ("other.png", 8, 6),
+        ("split.png", 40, 30),
+    ]
+    original = admin.get(f"/api/tasks/{task['id']}/data?type=frame&number=1&quality=original")
+    assert (original.status, original.response.body) == (200, whole)
 
 
 def test_non_image_fails_the_request(admin: Api) -> None:
