@@ -131,6 +131,37 @@ def test_tus_upload(admin: Api) -> None:
     assert meta_reply["image_quality"] == 50
 
 
+def test_a_tus_chunk_past_the_declared_length_keeps_the_declared_bytes(admin: Api) -> None:
+    task = make_task(admin, labels=["a"])
+    path = f"/api/tasks/{task['id']}/data/"
+    blob = image_bytes((24, 16))
+    assert admin.call("POST", path, headers=(("Upload-Start", ""),)).status == 202
+    created = admin.call(
+        "POST",
+        path,
+        headers=(
+            ("Tus-Resumable", "1.0.0"),
+            ("Upload-Length", str(len(blob))),
+            ("Upload-Metadata", "filename " + base64.b64encode(b"long.png").decode()),
+        ),
+    )
+    chunk = admin.call(
+        "PATCH",
+        created.header("location") or "",
+        body=blob + b"trailing",
+        headers=(
+            ("Tus-Resumable", "1.0.0"),
+            ("Content-Type", "application/offset+octet-stream"),
+            ("Upload-Offset", "0"),
+        ),
+    )
+    assert (chunk.status, chunk.header("upload-offset")) == (204, str(len(blob) + 8))
+    finish = admin.post(path, {"image_quality": 70}, headers=(("Upload-Finish", ""),))
+    assert _wait(admin, finish.data["rq_id"])["status"] == "finished"
+    original = admin.get(f"/api/tasks/{task['id']}/data?type=frame&number=0&quality=original")
+    assert original.response.body == blob
+
+
 def test_multipart_parts_of_one_name_are_appended(admin: Api) -> None:
     """CVAT appends each ``client_files`` part to the file of its name, across requests too."""
     task = make_task(admin, labels=["a"])
