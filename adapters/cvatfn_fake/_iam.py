@@ -87,6 +87,16 @@ class OrgScope:
     org: Organization | None
 
 
+def sees_whole_workspace(srv: FakeServer, user: User, scope: OrgScope) -> bool:
+    """An admin sees everything; an organization's maintainer or owner (with the ``user``
+    privilege) sees everything in the organization."""
+    return user.is_superuser or (
+        scope.org is not None
+        and has_priv(user, "user")
+        and has_role(srv, scope.org.id, user, "maintainer")
+    )
+
+
 def request_org(ctx: Ctx) -> OrgScope:
     """Resolve ``X-Organization`` / ``org`` / ``org_id`` like CVAT's IAM context."""
     state = ctx.server.state
@@ -285,13 +295,7 @@ def can_create_in_project(srv: FakeServer, user: User, project: Project) -> bool
 def visible_task(srv: FakeServer, user: User, scope: OrgScope, task: Task) -> bool:
     if not in_workspace(scope, task.org_id):
         return False
-    if user.is_superuser:
-        return True
-    if (
-        scope.org is not None
-        and has_priv(user, "user")
-        and has_role(srv, scope.org.id, user, "maintainer")
-    ):
+    if sees_whole_workspace(srv, user, scope):
         return True
     return any(_task_rel(srv, task, user))
 
@@ -306,11 +310,7 @@ def visible_tasks(
         kept = [task for task in tasks if task.org_id == org_id]
     else:
         kept = list(tasks)
-    if user.is_superuser or (
-        scope.org is not None
-        and has_priv(user, "user")
-        and has_role(srv, scope.org.id, user, "maintainer")
-    ):
+    if sees_whole_workspace(srv, user, scope):
         return kept
     return [task for task in kept if any(_task_rel(srv, task, user))]
 
@@ -384,13 +384,7 @@ def visible_job(srv: FakeServer, user: User, scope: OrgScope, job: Job) -> bool:
     task = srv.state.tasks[job.task_id]
     if not in_workspace(scope, task.org_id):
         return False
-    if user.is_superuser:
-        return True
-    if (
-        scope.org is not None
-        and has_priv(user, "user")
-        and has_role(srv, scope.org.id, user, "maintainer")
-    ):
+    if sees_whole_workspace(srv, user, scope):
         return True
     task_staff, job_assignee = _job_staff(srv, job, user)
     return task_staff or job_assignee
@@ -440,13 +434,7 @@ def visible_issue(srv: FakeServer, user: User, scope: OrgScope, issue: Issue) ->
     task = srv.state.tasks[job.task_id]
     if not in_workspace(scope, task.org_id):
         return False
-    if user.is_superuser:
-        return True
-    if (
-        scope.org is not None
-        and has_priv(user, "user")
-        and has_role(srv, scope.org.id, user, "maintainer")
-    ):
+    if sees_whole_workspace(srv, user, scope):
         return True
     task_staff, job_assignee = _job_staff(srv, job, user)
     return user.id in (issue.owner_id, issue.assignee_id) or task_staff or job_assignee
@@ -495,13 +483,7 @@ def visible_comment(srv: FakeServer, user: User, scope: OrgScope, comment: Comme
     issue = srv.state.issues[comment.issue_id]
     if not in_workspace(scope, _comment_org(srv, issue)):
         return False
-    if user.is_superuser:
-        return True
-    if (
-        scope.org is not None
-        and has_priv(user, "user")
-        and has_role(srv, scope.org.id, user, "maintainer")
-    ):
+    if sees_whole_workspace(srv, user, scope):
         return True
     return comment.owner_id == user.id or _issue_staff(srv, issue, user)
 

@@ -41,32 +41,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from tests.benchmarks._harness import Row
+from tests.bmp import bmp_header
 from tests.integration.fake_process import fake_http_server
 
 CLIENTS = ("cvatfn", "official")
 BLOCK = 1 << 20
 MEMORY_BOUND = 100 * 2**20
-
-
-def bmp_header(width: int, height: int) -> tuple[bytes, int]:
-    """A 24-bit BMP header and the byte count of its pixel rows (padded to 4 bytes)."""
-    row = (width * 3 + 3) & ~3
-    pixels = row * height
-    header = b"".join(
-        [
-            b"BM",
-            (54 + pixels).to_bytes(4, "little"),
-            b"\0\0\0\0",
-            (54).to_bytes(4, "little"),
-            (40).to_bytes(4, "little"),
-            width.to_bytes(4, "little"),
-            height.to_bytes(4, "little"),
-            (1).to_bytes(2, "little"),
-            (24).to_bytes(2, "little"),
-            b"\0" * 24,
-        ]
-    )
-    return header, pixels
 
 
 def write_bmp(path: Path, width: int, height: int, rng: random.Random) -> None:

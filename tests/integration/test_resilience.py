@@ -22,8 +22,8 @@ from cvatfn.http import HttpRequest, HttpResponse
 from cvatfn.retry import RetryPolicy
 from cvatfn_fake import FakeServer
 from cvatfn_urllib3 import Urllib3Transport
+from tests.bmp import bmp
 from tests.integration.fake_process import fake_http_server
-from tests.reliability.fault_run import bmp
 
 LABELS = [{"name": "cat"}]
 

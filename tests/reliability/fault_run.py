@@ -53,6 +53,7 @@ from cvatfn.http import HttpRequest, HttpResponse
 from cvatfn.models import LabeledData
 from cvatfn.retry import RetryPolicy
 from cvatfn_fake import FakeServer, FakeTransport, FaultPlan
+from tests.bmp import bmp
 
 FORMAT = "CVAT for images 1.1"
 
@@ -141,27 +142,6 @@ class Counting:
 
     def sleep(self, seconds: float) -> None:
         self.inner.sleep(seconds)
-
-
-def bmp(width: int, height: int, rng: random.Random) -> bytes:
-    """An uncompressed 24-bit BMP of random pixels."""
-    row = (width * 3 + 3) & ~3
-    pixels = rng.randbytes(row * height)
-    header = b"".join(
-        [
-            b"BM",
-            (54 + len(pixels)).to_bytes(4, "little"),
-            b"\0\0\0\0",
-            (54).to_bytes(4, "little"),
-            (40).to_bytes(4, "little"),
-            width.to_bytes(4, "little"),
-            height.to_bytes(4, "little"),
-            (1).to_bytes(2, "little"),
-            (24).to_bytes(2, "little"),
-            b"\0" * 24,
-        ]
-    )
-    return header + pixels
 
 
 def _boxes(data: LabeledData, names: dict[int, str]) -> list[tuple[int, str, tuple[float, ...]]]:
