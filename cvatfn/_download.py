@@ -58,12 +58,10 @@ from cvatfn._flow import (
     discard_temp,
     path_exists,
     progress,
-    random,
     read_chunk,
-    sleep,
     write_temp,
 )
-from cvatfn._resilient import Sent, reopen
+from cvatfn._resilient import Sent, reopen, wait_to_retry
 from cvatfn._session import Session
 from cvatfn.errors import (
     CvatError,
@@ -191,12 +189,10 @@ def download_flow(
             error = msgspec.structs.replace(error, attempts=made)
         if not restartable or made >= policy.max_attempts:
             return Failure(error)
-        draw = yield from random()
-        delay = policy.backoff(made, draw)
-        if slept + delay > policy.max_elapsed:
+        waited = yield from wait_to_retry(policy, made, slept)
+        if waited is None:
             return Failure(error)
-        yield from sleep(delay)
-        slept += delay
+        slept += waited
 
 
 def _restartable(error: CvatError) -> bool:

@@ -55,7 +55,7 @@ from cvatfn._flow import (
 )
 from cvatfn._session import Config
 from cvatfn.http import HttpRequest, HttpResponse, TransportError
-from cvatfn.retry import retry_delay, should_retry
+from cvatfn.retry import RetryPolicy, retry_delay, should_retry
 
 __all__ = [
     "CREDENTIAL_HEADERS",
@@ -65,6 +65,7 @@ __all__ = [
     "redirect_request",
     "reopen",
     "resend",
+    "wait_to_retry",
 ]
 
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
@@ -195,6 +196,21 @@ def _next(
     course.slept += delay
     course.attempts += 1
     return _Again(delay)
+
+
+def wait_to_retry(
+    policy: RetryPolicy, attempts: int, slept: float, *, at_least: float = 0.0
+) -> Flow[float | None]:
+    """Wait the backoff after ``attempts`` failed attempts (at least ``at_least`` seconds) and
+    return the seconds waited, or ``None`` without waiting when that would take the waits for
+    this operation (``slept`` so far) past ``policy.max_elapsed``. For protocols that retry a
+    whole step rather than one request: a TUS resume, a download started again."""
+    draw = yield from random()
+    delay = max(policy.backoff(attempts, draw), at_least)
+    if slept + delay > policy.max_elapsed:
+        return None
+    yield from sleep(delay)
+    return delay
 
 
 def resend(request: HttpRequest, config: Config, *, idempotent: bool | None = None) -> Flow[Sent]:

@@ -49,7 +49,8 @@ import msgspec
 from returns.result import Failure, Result, Success
 
 from cvatfn import _api
-from cvatfn._flow import Flow, file_size, progress, random, read_file, sleep
+from cvatfn._flow import Flow, file_size, progress, read_file
+from cvatfn._resilient import wait_to_retry
 from cvatfn._session import Session
 from cvatfn.errors import (
     Conflict,
@@ -312,14 +313,11 @@ def _tus_upload(
         stalled += error.attempts
         if not _resumable(error) or stalled >= policy.max_attempts:
             return Failure(_gave_up(error, item, offset, stalled) if stalled > 1 else error)
-        draw = yield from random()
-        delay = policy.backoff(stalled, draw)
-        if isinstance(error, RateLimited) and error.retry_after is not None:
-            delay = max(delay, error.retry_after)
-        if slept + delay > policy.max_elapsed:
+        asked = error.retry_after if isinstance(error, RateLimited) else None
+        waited = yield from wait_to_retry(policy, stalled, slept, at_least=asked or 0.0)
+        if waited is None:
             return Failure(_gave_up(error, item, offset, stalled))
-        yield from sleep(delay)
-        slept += delay
+        slept += waited
         resumed = yield from _server_offset(session, location, item.size)
         if isinstance(resumed, Failure):
             if isinstance(resumed.failure(), NotFound) and offset + len(chunk) == item.size:
